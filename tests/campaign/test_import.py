@@ -83,8 +83,8 @@ def test_placement_in_grids(with_grids: Store, tmp_path: Path) -> None:
     """Each target lands in the grid containing it; a shared edge goes to the smaller id."""
     import_targets(with_grids, write_csv(tmp_path / "t.csv", ROWS))
     with with_grids.session() as s:
-        got = dict(s.execute(select(Target.ext_id, Grid.ext_id).join(Grid)).tuples())
-        placement = dict(s.execute(select(Target.ext_id, Target.placement)).tuples())
+        got = dict(s.execute(select(Target.ext_id, Grid.ext_id).join(Grid)).all())
+        placement = dict(s.execute(select(Target.ext_id, Target.placement)).all())
     assert got == {"H1": "G1", "H2": "G2", "H3": "G3", "H4": "G1", "E1": "G4"}
     assert set(placement.values()) == {"inside"}
 
@@ -166,7 +166,7 @@ def test_reimport_is_idempotent_and_updates_in_place(with_grids: Store, tmp_path
     changed = [r[:] for r in ROWS[1:]] + [
         ["H9", "钱七", "居民家庭", "", "", "116.616", "37.416", "", "G4"]]
     changed[0][3] = "测试村1组2号(新)"  # H2's address changed; H1 left out of the file
-    third = import_targets(with_grids, write_csv(tmp_path / "t2.csv", changed))
+    third = import_targets(with_grids, write_csv(tmp_path / "t.csv", changed))
     assert (third.inserted, third.updated, third.unchanged, third.not_in_file) == (1, 1, 3, 1)
     with with_grids.session() as s:
         assert s.scalar(select(func.count()).select_from(Target)) == 6
@@ -307,7 +307,7 @@ def test_snapped_and_outside(with_grids: Store, tmp_path: Path) -> None:
         f1 = s.scalars(select(Target).where(Target.ext_id == "F1")).one()
         probs = {p.code: p for p in s.scalars(select(DataProblem)
                                               .where(DataProblem.scope == "placement"))}
-    assert n1.grid.ext_id == "G1" and n1.snap_m == pytest.approx(30, abs=1)
+        assert n1.grid.ext_id == "G1" and n1.snap_m == pytest.approx(30, abs=1)
     assert f1.grid_id is None and f1.snap_m == pytest.approx(200, abs=2)
     assert "coverage gap" in probs["outside_grids"].message and probs["outside_grids"].ref == "F1"
     assert probs["snapped"].ref == "N1"
@@ -323,7 +323,7 @@ def test_declared_grid_mismatch_and_no_point(with_grids: Store, tmp_path: Path) 
     assert any(p.code == "no_point" and p.row == 4 for p in report.problems)
     with with_grids.session() as s:
         codes = dict(s.execute(select(DataProblem.ref, DataProblem.code)
-                               .where(DataProblem.scope == "placement")).tuples())
+                               .where(DataProblem.scope == "placement")).all())
     assert codes == {"M1": "grid_mismatch", "U1": "unplaced"}
 
 
@@ -340,26 +340,31 @@ def test_bad_phone_kept_with_masked_warning(with_grids: Store, tmp_path: Path) -
 
 def test_grid_defects_reported(store: Store, tmp_path: Path) -> None:
     """An overlap, a gap and a bow-tie polygon are reported with area and location."""
-    boxes = {"G1": (116.60, 37.40, 116.611, 37.41),   # overlaps G2 by 0.001°
+    boxes = {"G1": (116.60, 37.40, 116.611, 37.41),   # overlaps G2 by 0.001° × 0.01°
              "G2": (116.61, 37.40, 116.62, 37.41),
              "G3": (116.60, 37.41, 116.61, 37.42),
-             "G4": (116.6102, 37.41, 116.62, 37.42)}  # leaves a 0.0002° gap to G3
+             "G4": (116.61, 37.41, 116.62, 37.42)}
     frame = grid_frame(boxes)
+    # G4 misses a 0.0002° square at the corner shared by all four: a hole inside.
+    frame.loc[3, "geometry"] = shapely.box(*boxes["G4"]).difference(
+        shapely.box(116.61, 37.41, 116.6102, 37.4102))
     bowtie = shapely.Polygon([(116.63, 37.40), (116.64, 37.41), (116.64, 37.40),
                               (116.63, 37.41), (116.63, 37.40)])
     frame.loc[len(frame)] = ["G5", "蝴蝶网格", "测试村", "测试镇", "", bowtie]
     frame.to_file(tmp_path / "g.geojson", driver="GeoJSON")
     report = import_grids(store, tmp_path / "g.geojson")
     codes = sorted(p.code for p in report.problems)
-    assert codes.count("overlap") == 1 and codes.count("gap") == 1
+    assert codes.count("overlap") == 1 and codes.count("gap") == 1, codes
     with store.session() as s:
         topo = {p.code: p for p in s.scalars(select(DataProblem)
                                              .where(DataProblem.scope == "topology"))}
         g5 = s.scalars(select(Grid).where(Grid.ext_id == "G5")).one()
     m_lon = 111_320 * np.cos(np.radians(37.405))
     assert topo["overlap"].area_m2 == pytest.approx(0.001 * m_lon * 0.01 * 111_000, rel=0.02)
-    assert topo["gap"].area_m2 == pytest.approx(0.0002 * m_lon * 0.01 * 111_000, rel=0.02)
-    assert topo["gap"].lon == pytest.approx(116.6101, abs=2e-4)
+    assert topo["gap"].area_m2 == pytest.approx(0.0002 * m_lon * 0.0002 * 111_000, rel=0.02)
+    assert topo["gap"].lon == pytest.approx(116.6101, abs=1e-4)
+    assert topo["gap"].lat == pytest.approx(37.4101, abs=1e-4)
+    assert "G1, G2, G3, G4" in topo["gap"].message
     assert "repaired" in topo and g5.repaired and g5.geom.is_valid
 
 
@@ -401,7 +406,7 @@ def test_cadres_import(with_grids: Store, tmp_path: Path) -> None:
     assert report.inserted == 3
     assert {p.code for p in report.problems} == {"no_capacity", "no_point"}
     with with_grids.session() as s:
-        ranks = dict(s.execute(select(Cadre.ext_id, Cadre.rank)).tuples())
+        ranks = dict(s.execute(select(Cadre.ext_id, Cadre.rank)).all())
     assert ranks == {"C1": "deputy_division", "C2": "clerk", "C3": "grid_worker"}
 
 

@@ -236,15 +236,18 @@ def _points_from_table(table: RawTable, colmap: dict[str, str], rows: _Rows,
 
 
 def _upsert(session: Session, model: type, township_id: int, records: list[dict[str, Any]],
-            compare: tuple[str, ...]) -> tuple[int, int, int, int]:
+            compare: tuple[str, ...], source: Path) -> tuple[int, int, int, int]:
     """Insert new rows and update changed ones, keyed by (township_id, ext_id).
 
-    Returns (inserted, updated, unchanged, stored rows not in records).
+    Returns (inserted, updated, unchanged, missing): ``missing`` counts stored rows that
+    an earlier import of a file with the same name brought in but this file lacks (kept).
     """
     table = model.__table__
-    cols = [table.c.id, table.c.ext_id, *[table.c[c] for c in compare]]
+    runs = ImportRun.__table__
+    cols = [table.c.id, table.c.ext_id, runs.c.source, *[table.c[c] for c in compare]]
     existing = {r.ext_id: r for r in session.execute(
-        select(*cols).where(table.c.township_id == township_id))}
+        select(*cols).outerjoin(runs, runs.c.id == table.c.import_run_id)
+        .where(table.c.township_id == township_id))}
     inserts, updates, unchanged = [], [], 0
     for rec in records:
         old = existing.get(rec["ext_id"])
@@ -264,7 +267,8 @@ def _upsert(session: Session, model: type, township_id: int, records: list[dict[
             stmt = stmt.values(version=table.c.version + 1)
         session.execute(stmt, updates)
     seen = {rec["ext_id"] for rec in records}
-    not_in_file = sum(1 for k in existing if k not in seen)
+    not_in_file = sum(1 for k, r in existing.items()
+                      if k not in seen and r.source and Path(r.source).name == source.name)
     return len(inserts), len(updates), unchanged, not_in_file
 
 
@@ -435,7 +439,7 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
         report.inserted, report.updated, report.unchanged, report.not_in_file = _upsert(
             session, Target, town.id, rows.good,
             ("name", "kind", "address", "phone", "lon", "lat", "tags", "declared_grid",
-             "extra", "source_crs"))
+             "extra", "source_crs"), path)
         run = _record_run(session, town, "targets", path, table, crs_label, report)
         session.execute(update(Target).where(Target.township_id == town.id,
                                              Target.ext_id.in_([r["ext_id"] for r in
@@ -576,7 +580,7 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
         hard = [p for p in check.problems if p.severity == "error"]
         if hard and not skip_invalid:
             raise ImportRefused(f"{table.source}: refused, nothing imported", hard)
-        repaired_ids = {r[0] for r in check.repaired}
+        repaired_ids = {r.grid_id for r in check.repaired}
         fixed = dict(zip(check.grids["grid_id"], check.grids.geometry, strict=True))
         villages = _villages(session, town.id, rows.good)
         records = []
@@ -594,7 +598,7 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
         report.inserted, report.updated, report.unchanged, report.not_in_file = _upsert(
             session, Grid, town.id, records,
             ("name", "geom", "area_m2", "village_id", "grid_worker", "grid_worker_phone",
-             "repaired", "extra"))
+             "repaired", "extra"), path)
         run = _record_run(session, town, "grids", path, table, crs_label, report)
         session.execute(update(Grid).where(Grid.township_id == town.id,
                                            Grid.ext_id.in_([r["ext_id"] for r in records]))
@@ -731,7 +735,7 @@ def import_cadres(store: Store, path: str | Path, *, crs: Any = None,
         report.inserted, report.updated, report.unchanged, report.not_in_file = _upsert(
             session, Cadre, town.id, rows.good,
             ("name", "rank", "unit", "phone", "base_lon", "base_lat", "hours_per_day",
-             "days_available", "extra"))
+             "days_available", "extra"), path)
         run = _record_run(session, town, "cadres", path, table, crs_label, report)
         session.execute(update(Cadre).where(Cadre.township_id == town.id,
                                             Cadre.ext_id.in_([r["ext_id"] for r in
@@ -748,11 +752,11 @@ _IMPORTERS: dict[str, Callable[..., ImportReport]] = {
 }
 
 
-def import_file(store: Store, kind: str, path: str | Path, **options: Any) -> ImportReport:
+def import_file(store: Store, what: str, path: str | Path, **options: Any) -> ImportReport:
     """Dispatch to :func:`import_targets`, :func:`import_grids` or :func:`import_cadres`."""
-    if kind not in _IMPORTERS:
-        raise ValueError(f"kind was {kind!r} but is expected to be one of {KINDS_OF_IMPORT}")
-    return _IMPORTERS[kind](store, path, **options)
+    if what not in _IMPORTERS:
+        raise ValueError(f"what was {what!r} but is expected to be one of {KINDS_OF_IMPORT}")
+    return _IMPORTERS[what](store, path, **options)
 
 
 def count_rows(session: Session, model: type, township_id: int) -> int:

@@ -133,7 +133,7 @@ def store_topology_problems(session: Session, township_id: int, check: Any) -> N
                          message=f"grids {o.id_a} and {o.id_b} overlap by {o.area_m2:.0f} m²",
                          lon=o.lon, lat=o.lat, area_m2=o.area_m2))
     for g in check.gaps:
-        around = ", ".join(g.grid_ids)
+        around = ", ".join(str(i) for i in g.grid_ids)
         rows.append(dict(code="gap", severity="warning", ref=around or None,
                          message=f"gap of {g.area_m2:.0f} m² between grids {around} inside "
                          "the territory: targets there belong to no grid",

@@ -48,9 +48,9 @@ def summarise(session: Session, township: Township, *, list_limit: int = 20
     """Compute the summary of ``township`` from the store."""
     tid = township.id
     by_kind = dict(session.execute(select(Target.kind, func.count()).where(
-        Target.township_id == tid).group_by(Target.kind)).tuples().all())
+        Target.township_id == tid).group_by(Target.kind)).all())
     by_placement = dict(session.execute(select(Target.placement, func.count()).where(
-        Target.township_id == tid).group_by(Target.placement)).tuples().all())
+        Target.township_id == tid).group_by(Target.placement)).all())
     tags: Counter[str] = Counter()
     for (t,) in session.execute(select(Target.tags).where(Target.township_id == tid)):
         tags.update(t or [])
@@ -58,13 +58,13 @@ def summarise(session: Session, township: Township, *, list_limit: int = 20
         select(Grid.ext_id, func.count(Target.id)).select_from(Grid)
         .outerjoin(Target, Target.grid_id == Grid.id)
         .where(Grid.township_id == tid).group_by(Grid.ext_id).order_by(Grid.ext_id)
-    ).tuples().all())
+    ).all())
     ranks = dict(session.execute(select(Cadre.rank, func.count()).where(
-        Cadre.township_id == tid, Cadre.active.is_(True)).group_by(Cadre.rank)).tuples().all())
+        Cadre.township_id == tid, Cadre.active.is_(True)).group_by(Cadre.rank)).all())
     hours = session.scalar(select(func.sum(Cadre.hours_per_day * Cadre.days_available)).where(
         Cadre.township_id == tid, Cadre.active.is_(True))) or 0.0
     problems = dict(session.execute(select(DataProblem.code, func.count()).where(
-        DataProblem.township_id == tid).group_by(DataProblem.code)).tuples().all())
+        DataProblem.township_id == tid).group_by(DataProblem.code)).all())
     outside = [dict(target=r.ref, distance_note=r.message, lon=r.lon, lat=r.lat)
                for r in session.scalars(select(DataProblem).where(
                    DataProblem.township_id == tid, DataProblem.code == "outside_grids")
