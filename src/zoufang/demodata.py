@@ -45,6 +45,8 @@ from shapely.geometry.polygon import orient
 from zoufang.gis.crs import wgs84_to_gcj02
 from zoufang.vocab import KINDS, RANKS, TARGET_TAGS, VILLAGE_TAGS
 
+_Arr = NDArray[Any]
+
 __all__ = ["CENTRE", "DEFAULT_SEED", "TOWNSHIP", "DemoFiles", "generate_demo"]
 
 #: The seed of the published demo (the first day of the 2022 campaign).
@@ -154,10 +156,12 @@ class _People:
         w = np.array([p for _s, p in _SURNAMES])
         self.surnames = [s for s, _p in _SURNAMES]
         self.weights = w / w.sum()
+        self._cum = np.cumsum(self.weights)
         self._phones: set[str] = set()
 
     def surname(self) -> str:
-        return self.surnames[int(self.rng.choice(len(self.surnames), p=self.weights))]
+        i = int(np.searchsorted(self._cum, self.rng.random() * self._cum[-1], side="right"))
+        return self.surnames[min(i, len(self.surnames) - 1)]
 
     def given(self) -> str:
         if self.rng.random() < 0.82:
@@ -165,7 +169,7 @@ class _People:
         return _GIVEN_1[int(self.rng.integers(len(_GIVEN_1)))]
 
     def person(self, dominant: str | None = None, share: float = 0.0) -> str:
-        """A plausible name; with probability ``share`` the surname is ``dominant``."""
+        """Draw a name; with probability ``share`` the surname is ``dominant``."""
         if dominant is not None and self.rng.random() < share:
             s = dominant
         else:
@@ -173,7 +177,7 @@ class _People:
         return s + self.given()
 
     def mobile(self) -> str:
-        """A synthetic mobile number 1[3-9]x + 8 digits, unique within the demo."""
+        """Draw a synthetic mobile number 1[3-9]x + 8 digits, unique within the demo."""
         while True:
             p = self._MOBILE_PREFIXES[int(self.rng.integers(len(self._MOBILE_PREFIXES)))]
             num = p + f"{int(self.rng.integers(0, 100_000_000)):08d}"
@@ -182,7 +186,7 @@ class _People:
                 return num
 
     def landline(self) -> str:
-        """A synthetic landline of the (fictional) county, area code 0534."""
+        """Draw a synthetic landline of the (fictional) county, area code 0534."""
         return f"0534-{int(self.rng.integers(5_200_000, 5_999_999))}"
 
 
@@ -196,16 +200,18 @@ def _perp(u: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.array([-u[1], u[0]])
 
 
-def _at(origin: NDArray, u: NDArray, s: Any, t: Any) -> NDArray[np.float64]:
+def _at(origin: _Arr, u: _Arr, s: Any, t: Any) -> NDArray[np.float64]:
     """Points ``origin + s·u + t·perp(u)`` (vectorised over ``s``/``t``), shape (n, 2)."""
     s_arr = np.atleast_1d(np.asarray(s, dtype=float))
     t_arr = np.atleast_1d(np.asarray(t, dtype=float))
     s_arr, t_arr = np.broadcast_arrays(s_arr, t_arr)
     v = _perp(u)
-    return origin[None, :] + s_arr[:, None] * u[None, :] + t_arr[:, None] * v[None, :]
+    out: NDArray[np.float64] = (origin[None, :] + s_arr[:, None] * u[None, :]
+                                + t_arr[:, None] * v[None, :])
+    return out
 
 
-def _unit(v: NDArray) -> NDArray[np.float64]:
+def _unit(v: _Arr) -> NDArray[np.float64]:
     return v / float(np.hypot(v[0], v[1]))
 
 
@@ -215,8 +221,8 @@ def _direction_at(line: LineString, d: float) -> NDArray[np.float64]:
     return _unit(b - a)
 
 
-def _snap_to(line: LineString, p: NDArray) -> NDArray[np.float64]:
-    """The point of ``line`` nearest to ``p``."""
+def _snap_to(line: LineString, p: _Arr) -> NDArray[np.float64]:
+    """Return the point of ``line`` nearest to ``p``."""
     return np.asarray(line.interpolate(line.project(Point(p))).coords[0])
 
 
@@ -277,7 +283,7 @@ _HALF_H: Final = 4700.0  # half height (north-south), m
 
 
 def _outline(rng: np.random.Generator) -> Polygon:
-    """A rounded, slightly irregular township boundary about 12 km × 9 km."""
+    """Draw a rounded, slightly irregular township boundary about 12 km × 9 km."""
     n = 96
     theta = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
     noise = np.zeros(n)
@@ -293,8 +299,8 @@ def _outline(rng: np.random.Generator) -> Polygon:
 
 
 def _template_roads(rng: np.random.Generator, outline: Polygon) -> tuple[dict[str, _Road],
-                                                                         NDArray]:
-    """The provincial road, county roads and township roads (before villages' lanes).
+                                                                         _Arr]:
+    """Lay out the provincial, county and township roads (before villages' lanes).
 
     Returns the roads by key and the seat centre (where the provincial road meets 县道X031).
     """
@@ -315,8 +321,8 @@ def _template_roads(rng: np.random.Generator, outline: Polygon) -> tuple[dict[st
                  [j(-6900, 2450, 40), j(-3250, 2500), j(0, 2600), j(3250, 2600),
                   j(6900, 2650, 40)]),
         "Y109": (["乡道Y109", "tertiary"],
-                 [j(-6900, -3350, 40), j(-3250, -3250), j(0, -3150), j(3250, -3250),
-                  j(6900, -3400, 40)]),
+                 [j(-6900, -3250, 40), j(-3250, -3100), j(0, -3000), j(3250, -3100),
+                  j(6900, -3250, 40)]),
     }
     roads: dict[str, _Road] = {}
     for key, ((name, highway), pts) in raw.items():
@@ -329,11 +335,11 @@ def _template_roads(rng: np.random.Generator, outline: Polygon) -> tuple[dict[st
 #: Where the villages lie: (road, approximate site x, y in metres from the centre).
 _VILLAGE_SITES: Final = (
     ("X035", -2750, 3650), ("X035", -2900, 1300), ("X035", -3150, -2200),
-    ("X035", -3300, -3800), ("X031", -100, 3700), ("X031", 0, 1400), ("X031", 100, -2300),
-    ("X038", 2800, 3650), ("X038", 2900, 1300), ("X038", 3200, -2200), ("X038", 3300, -3800),
+    ("X035", -3300, -3950), ("X031", -100, 3700), ("X031", 0, 1400), ("X031", 100, -2300),
+    ("X038", 2800, 3650), ("X038", 2900, 1300), ("X038", 3200, -2200), ("X038", 3300, -3950),
     ("S316", -5200, -950), ("S316", -1850, -550), ("S316", 4600, 200),
     ("Y107", -5000, 2480), ("Y107", -1500, 2550), ("Y107", 1550, 2600), ("Y107", 5000, 2630),
-    ("Y109", -1650, -3200), ("Y109", 1650, -3200),
+    ("Y109", -1650, -3050), ("Y109", 1650, -3050),
 )
 
 _LANE_SPACING: Final = 36.0  # between village lanes (胡同), m
@@ -343,11 +349,11 @@ _PARK: Final = (1050.0, 2600.0)  # industrial park along S316, metres east of th
 
 
 def _village_shape(n: int) -> tuple[int, int]:
-    """Number of grids and of lanes for a village of ``n`` households."""
-    k = int(np.clip(round(n / 230), 1, 5))
+    """Return the number of grids and of lanes for a village of ``n`` households."""
+    k = int(np.clip(round(n / 190), 1, 4))
     r0 = math.ceil(math.sqrt(1.2 * n / 4.3))
-    lanes = k * math.ceil(r0 / k)
-    return k, max(lanes, 4)
+    step = {1: 1, 2: 2, 3: 3, 4: 2}[k]  # lanes divide evenly between the grids
+    return k, max(step * math.ceil(r0 / step), 4)
 
 
 def _village_half(lanes: int) -> float:
@@ -355,12 +361,14 @@ def _village_half(lanes: int) -> float:
 
 
 def _villages(rng: np.random.Generator, people: _People, roads: dict[str, _Road],
-              seat: NDArray, seat_u: NDArray, outline: Polygon) -> list[_Place]:
+              seat: _Arr, seat_u: _Arr, outline: Polygon) -> list[_Place]:
     """Place about 20 villages on the roads, name them and size them."""
-    sites: list[tuple[str, NDArray, NDArray, float]] = []
+    sites: list[tuple[str, _Arr, _Arr, float]] = []
+    x0, x1, y0, y1 = _SEAT_BOX
+    seat_box = Polygon(_at(seat, seat_u, [x0, x1, x1, x0], [y0, y0, y1, y1]))
     for key, x, y in _VILLAGE_SITES:
         line = roads[key].line
-        d = line.project(Point(x, y)) + float(rng.normal(0, 100))
+        d = line.project(Point(x, y)) + float(rng.normal(0, 80))
         centre = np.asarray(line.interpolate(d).coords[0])
         u = _direction_at(line, d)
         # the room the village has: straight road, other roads, outline, seat, park
@@ -370,7 +378,7 @@ def _villages(rng: np.random.Generator, people: _People, roads: dict[str, _Road]
         others = [r.line for k2, r in roads.items() if k2 != key]
         room_across = min(o.distance(Point(centre)) for o in others) - 80.0
         room_edge = (outline.exterior.distance(Point(centre)) - 150.0) / 1.3
-        room_seat = float(np.hypot(*(centre - seat))) - 1350.0
+        room_seat = seat_box.distance(Point(centre)) - 300.0
         along_s316 = float(np.dot(centre - seat, seat_u))
         room_park = 1e9
         if key != "S316" and _PARK[0] - 400 < along_s316 < _PARK[1] + 400:
@@ -436,7 +444,7 @@ _COMMUNITY_SEEDS: Final = {
 _COMMUNITY_SIZES: Final = {"镇中社区": 850, "幸福社区": 950, "安居社区": 1000}
 
 
-def _communities(seat: NDArray, seat_u: NDArray) -> list[_Place]:
+def _communities(seat: _Arr, seat_u: _Arr) -> list[_Place]:
     out = []
     for name, seeds in _COMMUNITY_SEEDS.items():
         c = np.mean(np.asarray(seeds), axis=0)
@@ -464,6 +472,7 @@ class _Grids:
     gap_pair: tuple[int, int]
     overlap_pair: tuple[int, int]
     invalid: int
+    bowtie: NDArray[np.float64]
     polys: list[Any] = field(default_factory=list)
     boundary: Any = None
 
@@ -495,9 +504,9 @@ class _Grids:
         return np.where((count == 1) & ~near, idx, -1)
 
 
-def _seeds(rng: np.random.Generator, places: list[_Place], seat: NDArray,
-           seat_u: NDArray) -> tuple[NDArray, list[tuple[int, int]]]:
-    xy: list[NDArray] = []
+def _seeds(rng: np.random.Generator, places: list[_Place], seat: _Arr,
+           seat_u: _Arr) -> tuple[_Arr, list[tuple[int, int]]]:
+    xy: list[_Arr] = []
     owner: list[tuple[int, int]] = []
     for p_i, p in enumerate(places):
         if p.kind == "community":
@@ -505,7 +514,15 @@ def _seeds(rng: np.random.Generator, places: list[_Place], seat: NDArray,
                 jit = rng.uniform(-1.0, 1.0, 2)
                 xy.append(_at(seat, seat_u, sx + jit[0], sy + jit[1])[0])
                 owner.append((p_i, j + 1))
+        elif p.k == 4:
+            # quadrants: split between the middle lanes and along the road
+            q = p.lanes * _LANE_SPACING / 4.0
+            for j, (ss, tt) in enumerate(((-q, q), (q, q), (-q, -q), (q, -q))):
+                jit = rng.uniform(-0.5, 0.5, 2)
+                xy.append(_at(p.centre, p.u, ss + jit[0], tt + jit[1])[0])
+                owner.append((p_i, j + 1))
         else:
+            # strips of whole lanes across the road
             lanes_per = p.lanes // p.k
             pos = (np.arange(p.lanes) - (p.lanes - 1) / 2.0) * _LANE_SPACING
             for j in range(p.k):
@@ -515,7 +532,7 @@ def _seeds(rng: np.random.Generator, places: list[_Place], seat: NDArray,
     return np.asarray(xy), owner
 
 
-def _tile(outline: Polygon, seeds: NDArray) -> list[Polygon]:
+def _tile(outline: Polygon, seeds: _Arr) -> list[Polygon]:
     """Voronoi cells of the seeds clipped to the outline, as faces of one noded linework.
 
     Neighbouring cells therefore share their edges vertex for vertex (no slivers).
@@ -552,7 +569,7 @@ def _tile(outline: Polygon, seeds: NDArray) -> list[Polygon]:
     return out
 
 
-def _segments(rings: list[NDArray]) -> dict[tuple[tuple[float, float], tuple[float, float]],
+def _segments(rings: list[_Arr]) -> dict[tuple[tuple[float, float], tuple[float, float]],
                                               list[int]]:
     """Undirected ring segments -> the grids whose ring has it (1 = outline, 2 = shared)."""
     seg: dict[tuple[tuple[float, float], tuple[float, float]], list[int]] = {}
@@ -566,8 +583,8 @@ def _segments(rings: list[NDArray]) -> dict[tuple[tuple[float, float], tuple[flo
     return seg
 
 
-def _insert_after(ring: NDArray, a: tuple[float, float], b: tuple[float, float],
-                  new: list[NDArray]) -> NDArray:
+def _insert_after(ring: _Arr, a: tuple[float, float], b: tuple[float, float],
+                  new: list[_Arr]) -> _Arr:
     """Insert ``new`` points between the consecutive ring vertices a and b (either order)."""
     n = len(ring)
     for i in range(n):
@@ -582,8 +599,8 @@ def _insert_after(ring: NDArray, a: tuple[float, float], b: tuple[float, float],
     raise RuntimeError("segment not in ring")  # pragma: no cover
 
 
-def _grids(rng: np.random.Generator, outline: Polygon, places: list[_Place], seat: NDArray,
-           seat_u: NDArray) -> _Grids:
+def _grids(rng: np.random.Generator, outline: Polygon, places: list[_Place], seat: _Arr,
+           seat_u: _Arr) -> _Grids:
     """Tile the township into grids, then add one gap, one overlap and one bow-tie."""
     seeds, owner = _seeds(rng, places, seat, seat_u)
     polys = _tile(outline, seeds)
@@ -595,7 +612,7 @@ def _grids(rng: np.random.Generator, outline: Polygon, places: list[_Place], sea
     segs = _segments(rings)
     outline_ring = outline.exterior
 
-    def far(mid: NDArray, dist: float) -> bool:
+    def far(mid: _Arr, dist: float) -> bool:
         return bool(np.min(np.hypot(*(centres - mid).T)) > dist)
 
     shared = []
@@ -620,7 +637,8 @@ def _grids(rng: np.random.Generator, outline: Polygon, places: list[_Place], sea
     ov_seg = next(shared[int(i)] for i in order[1:]
                   if not {shared[int(i)][2], shared[int(i)][3]} & {gap_seg[2], gap_seg[3]})
 
-    def apex(a: tuple, b: tuple, into: int, area: float) -> tuple[NDArray, Polygon]:
+    def apex(a: tuple[float, float], b: tuple[float, float], into: int, area: float,
+             ) -> tuple[_Arr, Polygon]:
         pa, pb = np.asarray(a), np.asarray(b)
         length = float(np.hypot(*(pb - pa)))
         nrm = _perp(_unit(pb - pa))
@@ -634,6 +652,8 @@ def _grids(rng: np.random.Generator, outline: Polygon, places: list[_Place], sea
     # gap: grid A gives up a thin triangle along its edge with B
     a, b, g_a, g_b, _len = gap_seg
     top, gap = apex(a, b, g_a, float(rng.uniform(300.0, 600.0)))
+    if not polys[g_a].buffer(0.01).covers(gap):  # pragma: no cover
+        raise RuntimeError("gap triangle leaves its grid")
     rings[g_a] = _insert_after(rings[g_a], a, b, [top])
     # overlap: grid C reaches into D by a triangle of a few thousand m²
     c, d, g_c, g_d, _len = ov_seg
@@ -661,7 +681,7 @@ def _grids(rng: np.random.Generator, outline: Polygon, places: list[_Place], sea
     rings[g_e] = _insert_after(ring, tuple(pa), tuple(pb), bow)
     grids = _Grids(rings=rings, place=place_of, number=[o[1] for o in owner], gap=gap,
                    overlap=overlap, gap_pair=(g_a, g_b), overlap_pair=(g_c, g_d),
-                   invalid=g_e)
+                   invalid=g_e, bowtie=bow[0])
     for g, r in enumerate(rings):
         if (g != g_e) != bool(Polygon(r).is_valid):  # pragma: no cover
             raise RuntimeError(f"grid {g}: validity not as intended")
@@ -674,8 +694,8 @@ def _grids(rng: np.random.Generator, outline: Polygon, places: list[_Place], sea
 # ---------------------------------------------------------------------------------------
 
 
-def _seat_lines(seat: NDArray, seat_u: NDArray, x031: LineString) -> list[_Road]:
-    """The seat's street grid (the frame's x = 0 street is 县道X031 itself)."""
+def _seat_lines(seat: _Arr, seat_u: _Arr, x031: LineString) -> list[_Road]:
+    """Lay out the seat's street grid (the frame's x = 0 street is 县道X031 itself)."""
     out = []
     for y, x0, x1, name, hw in _SEAT_STREETS_EW:
         out.append(_Road(_at(seat, seat_u, [x0, x1], [y, y]), name, hw))
@@ -684,9 +704,9 @@ def _seat_lines(seat: NDArray, seat_u: NDArray, x031: LineString) -> list[_Road]
     return out
 
 
-def _lane_across_block(seat: NDArray, seat_u: NDArray, x0: float, x1: float, y: float,
+def _lane_across_block(seat: _Arr, seat_u: _Arr, x0: float, x1: float, y: float,
                        x031: LineString, name: str | None) -> _Road:
-    """A lane across a seat block from street to street (ends snapped onto 县道X031)."""
+    """Draw a lane across a seat block from street to street (ends snapped onto X031)."""
     ends = _at(seat, seat_u, [x0, x1], [y, y])
     for i, x in enumerate((x0, x1)):
         if x == 0.0:
@@ -695,7 +715,7 @@ def _lane_across_block(seat: NDArray, seat_u: NDArray, x0: float, x1: float, y: 
 
 
 def _frontage(line: LineString, d0: float, d1: float, step: float, offset: float,
-              ) -> tuple[NDArray, NDArray, NDArray]:
+              ) -> tuple[_Arr, _Arr, _Arr]:
     """Candidate points on both sides of a street: (xy, side ±1, distance along)."""
     ds = np.arange(max(d0, 1.0), min(d1, line.length - 1.0), step)
     xy, side, along = [], [], []
@@ -831,7 +851,8 @@ class _Builder:
         self.extra_roads: list[_Road] = []
         self.households: list[_Target] = []
         self.units: list[_Target] = []
-        self.fixed: dict[str, NDArray] = {}
+        self.fixed: dict[str, _Arr] = {}
+        self._lanes_named: list[str] = []
 
     # -- layout -----------------------------------------------------------------------
 
@@ -854,6 +875,10 @@ class _Builder:
         self.grids = _grids(rng, self.outline, self.places, self.seat, self.seat_u)
         self.grid_workers = [(self.people.person(), self.people.mobile())
                              for _ in self.grids.rings]
+        with_fair = [i for i, p in enumerate(self.places) if p.name.endswith("集村")]
+        self.market_village = with_fair[0] if with_fair else max(
+            (i for i, p in enumerate(self.places) if p.kind == "village"),
+            key=lambda i: self.places[i].size)
         resettle = self.places[2].centre
         self.displaced_village = min(
             (i for i, p in enumerate(self.places) if p.kind == "village"),
@@ -862,16 +887,17 @@ class _Builder:
     def seat_xy(self, x: Any, y: Any) -> NDArray[np.float64]:
         return _at(self.seat, self.seat_u, x, y)
 
-    def take(self, cand: NDArray, n: int, place: int | None = None,
-             margin: float = 3.0) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """Up to ``n`` candidates (random order) that lie clearly in one grid (of ``place``).
+    def take(self, cand: _Arr, n: int, place: int | None = None, margin: float = 3.0,
+             ordered: bool = False) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Up to ``n`` candidates that lie clearly in one grid (of ``place`` if given).
 
-        Returns the chosen candidate indices (in the random order) and their grids.
+        Candidates are taken in random order, or in the given order if ``ordered``.
+        Returns the chosen candidate indices (in that order) and their grids.
         """
         cand = np.asarray(cand, dtype=float).reshape(-1, 2)
         if len(cand) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        perm = self.rng.permutation(len(cand))
+        perm = np.arange(len(cand)) if ordered else self.rng.permutation(len(cand))
         g = self.grids.locate(cand[perm], margin)
         ok = g >= 0
         if place is not None:
@@ -937,7 +963,7 @@ class _Builder:
                 self.extra_roads.append(_Road(np.asarray([a, b]), None, "track"))
         self._village_units(p_i, pos, hi, lo)
 
-    def _village_units(self, p_i: int, pos: NDArray, hi: NDArray, lo: NDArray) -> None:
+    def _village_units(self, p_i: int, pos: _Arr, hi: _Arr, lo: _Arr) -> None:
         rng, p = self.rng, self.places[p_i]
         lanes = p.lanes
         mids = pos[:-1] + _LANE_SPACING / 2
@@ -959,10 +985,12 @@ class _Builder:
         # a school in the bigger villages, kindergartens in a few
         edge = 0.5 * _LANE_SPACING * lanes + 60.0
         extra: list[tuple[str, str]] = []
-        if p.size >= 700:
+        if p.size >= 550:
             extra.append((f"{p.name}小学", _K_SCHOOL))
-        if 500 <= p.size < 700 and rng.random() < 0.4:
+        elif p.size >= 350 and rng.random() < 0.35:
             extra.append((f"{p.name}幼儿园", _K_SCHOOL))
+        if p_i == self.market_village:
+            extra.append((f"{p.name}集市", _K_MARKET))
         n_ent = int(rng.integers(0, 3))
         for _ in range(n_ent):
             extra.append((self.enterprise_name(village=p), _K_ENTERPRISE))
@@ -972,13 +1000,11 @@ class _Builder:
         spots = _at(p.centre, p.u, np.repeat(s_vals, 2), np.tile([70.0, -70.0], len(s_vals)))
         chosen, grids = self.take(spots, len(extra), p_i)
         for (label, kind), c, g in zip(extra, chosen, grids, strict=False):
-            phone = (self.people.landline() if rng.random() < 0.5 else self.people.mobile())
+            phone = self.people.landline() if rng.random() < 0.5 else self.people.mobile()
             direction = "村北" if float(np.dot(spots[int(c)] - p.centre, [0, 1])) > 0 else "村南"
-            tags = [_TAG["listed_enterprise"]] if kind == _K_ENTERPRISE and rng.random() < 0.2 \
-                else []
             self.units.append(_Target(spots[int(c)], label, kind,
-                                      f"{TOWNSHIP}{p.name}{direction}", phone, tags, p_i,
-                                      int(g)))
+                                      f"{TOWNSHIP}{p.name}{direction}", phone, [], p_i,
+                                      int(g), sort=(0.2,)))
 
     # -- the seat -----------------------------------------------------------------------
 
@@ -998,96 +1024,114 @@ class _Builder:
         self.extra_roads.append(self.park_road)
 
     def community(self, p_i: int, blocks: list[tuple[str, tuple[float, float, float, float]]],
-                  floors: tuple[int, ...]) -> None:
-        """Apartment compounds (楼) and bungalow lanes (巷) of one community."""
+                  floors: tuple[int, ...], bungalow_share: float) -> None:
+        """Bungalow lanes (巷) and apartment compounds (楼) of one community.
+
+        ``blocks`` are (kind, (x0, x1, y0, y1)) in the seat frame. About ``bungalow_share``
+        of the households live in bungalows spread over the bungalow blocks; the rest in
+        apartment buildings that fill the apartment blocks compound by compound, all the
+        flats of one building sharing the building's point.
+        """
         rng, p = self.rng, self.places[p_i]
-        bungalow_names = ["东风巷", "和平巷", "胜利巷", "光明巷", "团结巷", "红旗巷", "向阳巷",
-                          "前进巷", "新风巷", "民主巷"]
-        lane_no = 0
-        buildings: list[tuple[NDArray, int]] = []  # (xy, block order)
-        bungalows: list[tuple[NDArray, str, int]] = []
+        fixed = np.asarray(list(self.fixed.values())) if self.fixed else np.zeros((0, 2))
+
+        def clear(xy: _Arr) -> bool:
+            return len(fixed) == 0 or bool(np.min(np.hypot(*(fixed - xy).T)) > 45.0)
+
+        bungalows: list[tuple[_Arr, int, int]] = []  # xy, lane, number
+        buildings: list[tuple[_Arr, int, tuple[int, int, int]]] = []  # xy, lane, fill order
+        lanes: list[tuple[float, float, float, str | None]] = []
         for b_i, (kind, (x0, x1, y0, y1)) in enumerate(blocks):
-            if kind == "apartments":
-                y = y0 + 45.0
-                while y < y1 - 40.0:
-                    self.extra_roads.append(_lane_across_block(self.seat, self.seat_u, x0, x1,
-                                                               y, self.x031, None))
-                    for dy in (-20.0, 20.0):
-                        for x in np.arange(x0 + 40.0, x1 - 39.0, 55.0):
-                            buildings.append((self.seat_xy(x, y + dy)[0], b_i))
-                    y += 75.0
-            else:
+            if kind == "bungalows":
                 y = y0 + 60.0
                 while y < y1 - 30.0:
-                    lane = bungalow_names[lane_no % len(bungalow_names)]
-                    lane_no += 1
-                    self.extra_roads.append(_lane_across_block(self.seat, self.seat_u, x0, x1,
-                                                               y, self.x031, lane))
+                    name = self._bungalow_lane_names[len(self._lanes_named)
+                                                     % len(self._bungalow_lane_names)]
+                    self._lanes_named.append(name)
+                    lanes.append((x0, x1, y, name))
                     num = 0
                     for x in np.arange(x0 + 12.0, x1 - 11.0, 14.0):
                         for dy in (-7.0, 7.0):
                             num += 1
-                            bungalows.append((self.seat_xy(x, y + dy)[0], lane, num))
+                            xy = self.seat_xy(x, y + dy)[0]
+                            if clear(xy):
+                                bungalows.append((xy, len(lanes) - 1, num))
                     y += 55.0
-        # leave room for the fixed units
-        fixed = np.asarray(list(self.fixed.values())) if self.fixed else np.zeros((0, 2))
-
-        def clear(xy: NDArray) -> bool:
-            return len(fixed) == 0 or bool(np.min(np.hypot(*(fixed - xy).T)) > 45.0)
-
-        target = p.size
+            else:
+                y = y0 + 45.0
+                row = 0
+                while y < y1 - 40.0:
+                    lanes.append((x0, x1, y, None))
+                    for dy in (-20.0, 20.0):
+                        for k, x in enumerate(np.arange(x0 + 40.0, x1 - 39.0, 55.0)):
+                            xy = self.seat_xy(x, y + dy)[0]
+                            if clear(xy):
+                                buildings.append((xy, len(lanes) - 1, (row, b_i, k)))
+                        row += 1
+                    y += 75.0
+        used_lanes: set[int] = set()
         n_bung = 0
         if bungalows:
             b_xy = np.asarray([b[0] for b in bungalows])
-            keep = [i for i in range(len(bungalows)) if clear(b_xy[i])]
-            chosen, grids = self.take(b_xy[keep], int(target * 0.5), p_i)
-            picked = sorted(zip([keep[int(c)] for c in chosen], grids.tolist(), strict=True))
-            for c, g in picked:
+            chosen, grids = self.take(b_xy, int(round(p.size * bungalow_share)), p_i)
+            for c, g in sorted(zip(chosen.tolist(), grids.tolist(), strict=True)):
                 xy, lane, num = bungalows[c]
+                used_lanes.add(lane)
                 self.households.append(_Target(
                     xy=xy, name=self.people.person(), kind=_K_RESIDENT,
-                    address=f"{TOWNSHIP}{p.name}{lane}{num}号", phone="", tags=[], place=p_i,
-                    grid=int(g), sort=(p_i, 0, c)))
-            n_bung = len(picked)
-        a_xy = np.asarray([b[0] for b in buildings])
-        keep = [i for i in range(len(buildings)) if clear(a_xy[i])]
-        chosen, grids = self.take(a_xy[keep], len(keep), p_i, margin=5.0)
-        # buildings in the drawn order until the community is full, then numbered in place
+                    address=f"{TOWNSHIP}{p.name}{lanes[lane][3]}{num}号", phone="", tags=[],
+                    place=p_i, grid=int(g), sort=(p_i, 0, c)))
+                n_bung += 1
         total = n_bung
-        use: list[tuple[int, int, int, int]] = []
-        for c, g in zip(chosen.tolist(), grids.tolist(), strict=True):
-            if total >= target:
-                break
-            units = int(rng.integers(2, 4))
-            fl = int(floors[int(rng.integers(len(floors)))])
-            use.append((keep[c], g, units, fl))
-            total += units * fl * 2
-        use.sort()
-        for b_no, (c, g, units, fl) in enumerate(use, start=1):
-            for unit in range(1, units + 1):
-                for floor in range(1, fl + 1):
-                    for flat in (1, 2):
-                        if rng.random() < 0.08:  # not on the community's list
-                            continue
-                        self.households.append(_Target(
-                            xy=buildings[c][0], name=self.people.person(), kind=_K_RESIDENT,
-                            address=f"{TOWNSHIP}{p.name}{b_no}号楼{unit}单元{floor}{flat:02d}",
-                            phone="", tags=[], place=p_i, grid=int(g),
-                            sort=(p_i, 1, b_no, unit, floor, flat)))
+        if buildings:
+            # each apartment block holds one compound, filled row by row to its share
+            buildings.sort(key=lambda b: (b[2][1], b[2][0], b[2][2]))
+            a_xy = np.asarray([b[0] for b in buildings])
+            chosen, grids = self.take(a_xy, len(buildings), p_i, margin=5.0, ordered=True)
+            n_blocks = len({b[2][1] for b in buildings})
+            quota = (p.size - n_bung) / max(n_blocks, 1)
+            in_block: dict[int, int] = {}
+            b_no = 0
+            for c, g in zip(chosen.tolist(), grids.tolist(), strict=True):
+                block = buildings[c][2][1]
+                if total >= p.size or in_block.get(block, 0) >= quota:
+                    continue
+                b_no += 1
+                used_lanes.add(buildings[c][1])
+                units = int(rng.integers(2, 4))
+                fl = int(floors[int(rng.integers(len(floors)))])
+                for unit in range(1, units + 1):
+                    for floor in range(1, fl + 1):
+                        for flat in (1, 2):
+                            if rng.random() < 0.08:  # not on the community's list
+                                continue
+                            total += 1
+                            in_block[block] = in_block.get(block, 0) + 1
+                            self.households.append(_Target(
+                                xy=buildings[c][0], name=self.people.person(),
+                                kind=_K_RESIDENT,
+                                address=f"{TOWNSHIP}{p.name}{b_no}号楼{unit}单元{floor}{flat:02d}",
+                                phone="", tags=[], place=p_i, grid=int(g),
+                                sort=(p_i, 1, b_no, unit, floor, flat)))
+        for i in sorted(used_lanes):
+            x0, x1, y, lane_name = lanes[i]
+            self.extra_roads.append(_lane_across_block(self.seat, self.seat_u, x0, x1, y,
+                                                       self.x031, lane_name))
+
+    _bungalow_lane_names: Final = ("东风巷", "和平巷", "胜利巷", "光明巷", "团结巷", "红旗巷",
+                                   "向阳巷", "前进巷", "新风巷", "民主巷", "建新巷", "友谊巷",
+                                   "幸福巷", "育英巷", "兴华巷", "振兴巷", "长青巷", "丰收巷",
+                                   "富民巷", "安康巷", "永安巷", "太平巷", "仁和巷", "德胜巷")
 
     # -- units --------------------------------------------------------------------------
 
-    _PREFIXES: Final = (
-        "宏达", "鑫源", "顺发", "永兴", "红星", "惠民", "金鑫", "宏运", "福源", "兴隆", "利民", "万家",
-        "鸿福", "乐购", "美佳", "新世纪", "百姓", "康宁", "华泰", "恒丰", "瑞丰", "金诚", "德润", "天成",
-        "昌盛", "鲁北", "富强", "兴旺", "振兴", "东方", "广源", "博远", "信达", "旭日", "汇丰", "嘉禾",
-        "鼎盛", "安泰", "明珠", "金穗", "丰源", "润泽", "正阳", "同兴", "圣源", "泰和", "隆昌", "晨光",
-    )
-    _PRODUCTS: Final = (
-        "机械", "纺织", "食品", "面粉", "家具", "木业", "塑料", "橡胶", "建材", "彩钢", "农机", "饲料",
-        "纸箱", "包装", "五金", "汽配", "电器", "玻璃", "钢构", "服装", "轴承", "棉业", "铸造", "商砼",
-        "管业", "化纤", "粮油", "制衣", "印刷", "保温材料",
-    )
+    _PREFIXES: Final = tuple(
+        "宏达 鑫源 顺发 永兴 红星 惠民 金鑫 宏运 福源 兴隆 利民 万家 鸿福 乐购 美佳 新世纪 百姓 "
+        "康宁 华泰 恒丰 瑞丰 金诚 德润 天成 昌盛 鲁北 富强 兴旺 振兴 东方 广源 博远 信达 旭日 "
+        "汇丰 嘉禾 鼎盛 安泰 明珠 金穗 丰源 润泽 正阳 同兴 圣源 泰和 隆昌 晨光".split())
+    _PRODUCTS: Final = tuple(
+        "机械 纺织 食品 面粉 家具 木业 塑料 橡胶 建材 彩钢 农机 饲料 纸箱 包装 五金 汽配 电器 "
+        "玻璃 钢构 服装 轴承 棉业 铸造 商砼 管业 化纤 粮油 制衣 印刷 保温材料".split())
     _VILLAGE_FIRMS: Final = ("养殖场", "面粉厂", "家具厂", "养鸡场", "蔬菜种植专业合作社",
                              "农机专业合作社", "木材加工厂", "预制件厂")
 
@@ -1144,7 +1188,7 @@ class _Builder:
         s316 = self.roads["S316"].line
         d_seat = s316.project(Point(self.seat))
         streets: list[tuple[LineString, float, float, str]] = [
-            (s316, d_seat - 900, d_seat + 900, "省道S316")]
+            (s316, d_seat - 900, d_seat + 900, "人民路")]  # S316's name in the seat
         d_x = self.x031.project(Point(self.seat))
         streets.append((self.x031, d_x - 1050, d_x + 600, "中心街"))
         for r in self.seat_streets:
@@ -1153,13 +1197,13 @@ class _Builder:
         all_roads = shapely.union_all([r.line for r in self.roads.values()]
                                       + [r.line for r in self.extra_roads])
         fixed = np.asarray(list(self.fixed.values()))
-        pools: list[tuple[NDArray, list[str]]] = []
+        pools: list[tuple[_Arr, list[str]]] = []
         for line, d0, d1, name in streets:
             xy, side, along = _frontage(line, d0, d1, 14.0, 16.0)
             clear = ~shapely.dwithin(all_roads, shapely.points(xy), 10.0)
             clear &= np.min(np.hypot(xy[:, None, 0] - fixed[None, :, 0],
                                      xy[:, None, 1] - fixed[None, :, 1]), axis=1) > 40.0
-            nums = [f"{TOWNSHIP}{name}{int((a - d0) / 7) * 2 + (1 if s > 0 else 2)}号"
+            nums = [f"{TOWNSHIP}{name}{int((a - d0) / 14) * 2 + (1 if s > 0 else 2)}号"
                     for a, s in zip(along, side, strict=True)]
             pools.append((xy[clear], [n for n, c in zip(nums, clear, strict=True) if c]))
         # institutions in the offices of the seat's main streets
@@ -1177,18 +1221,18 @@ class _Builder:
         clinics = [(f"{self.people.person()}诊所", _K_CLINIC) for _ in range(4)]
         clinics += [("示范镇中医诊所", _K_CLINIC), ("示范镇口腔诊所", _K_CLINIC)]
         n_units_so_far = len(self.units)
-        shop_kinds = ("超市", "五金店", "饭店", "面馆", "理发店", "服装店", "手机店", "药店", "农资店",
-                      "烟酒店", "粮油店", "家电城", "建材店", "汽修店", "快递驿站", "水果店", "早餐店",
-                      "烧饼铺", "电动车行", "眼镜店", "母婴店", "照相馆", "书店", "蛋糕店", "布艺店",
-                      "床上用品店", "鞋店", "茶叶店", "渔具店", "酒店")
+        shop_kinds = (
+            "超市 五金店 饭店 面馆 理发店 服装店 手机店 药店 农资店 烟酒店 粮油店 家电城 建材店 "
+            "汽修店 快递驿站 水果店 早餐店 烧饼铺 电动车行 眼镜店 母婴店 照相馆 书店 蛋糕店 "
+            "布艺店 床上用品店 鞋店 茶叶店 渔具店 酒店").split()
         # enterprises of the industrial park and along S316 first: they fix the total
         park = self.park_enterprises()
         n_shops = max(0, 400 - n_units_so_far - len(park) - len(offices) - len(clinics))
         w = np.array([0.5, 0.25, 0.125, 0.125])
         per_street = np.floor(w * n_shops).astype(int)
         per_street[0] += n_shops - int(per_street.sum())
-        self.offices_at: dict[str, NDArray] = {}
-        placed: list[NDArray] = []
+        self.offices_at: dict[str, _Arr] = {}
+        placed: list[_Arr] = []
         for (xy, addrs), n in zip(pools, per_street.tolist(), strict=True):
             chosen, grids = self.take(xy, n + 12)
             take = 0
@@ -1199,16 +1243,19 @@ class _Builder:
                     continue
                 placed.append(xy[c])
                 take += 1
-                pre = self._PREFIXES[int(rng.integers(len(self._PREFIXES)))]
-                kind_word = shop_kinds[int(rng.integers(len(shop_kinds)))]
-                name = f"{pre}{kind_word}" if rng.random() < 0.6 else \
-                    f"{self.people.surname()}记{kind_word}"
-                while name in self._names:
-                    name = f"{name}({int(rng.integers(2, 9))}店)"
+                for _ in range(30):
+                    pre = self._PREFIXES[int(rng.integers(len(self._PREFIXES)))]
+                    kind_word = shop_kinds[int(rng.integers(len(shop_kinds)))]
+                    name = f"{pre}{kind_word}" if rng.random() < 0.6 else \
+                        f"{self.people.surname()}记{kind_word}"
+                    if name not in self._names:
+                        break
+                else:
+                    name = f"{name}分店"
                 self._names.add(name)
-                r = rng.random()
-                phone = self.people.mobile() if r < 0.8 else (
-                    self.people.landline() if r < 0.9 else "")
+                draw = rng.random()
+                phone = self.people.mobile() if draw < 0.8 else (
+                    self.people.landline() if draw < 0.9 else "")
                 self.units.append(_Target(xy[c], name, _K_SHOP, addrs[c], phone, [], -1, g))
         # offices and clinics on the side streets (建设街, 文化街 pools), then the rest
         side_xy = np.vstack([pools[2][0], pools[3][0], pools[1][0]])
@@ -1236,12 +1283,12 @@ class _Builder:
         d_seat = s316.project(Point(self.seat))
         out: list[_Target] = []
 
-        def add(xy: NDArray, g: int, address: str, p_listed: float) -> None:
+        def add(xy: _Arr, g: int, address: str, weight: float) -> None:
+            """Add an enterprise; ``weight`` is its chance of being 列统企业 (relative)."""
             name = self.enterprise_name()
-            listed = rng.random() < (p_listed * (1.4 if name.endswith("公司") else 0.6))
             phone = self.people.landline() if rng.random() < 0.55 else self.people.mobile()
-            out.append(_Target(xy, name, _K_ENTERPRISE, address, phone,
-                               [_TAG["listed_enterprise"]] if listed else [], -1, g))
+            out.append(_Target(xy, name, _K_ENTERPRISE, address, phone, [], -1, g,
+                               sort=(weight,)))
 
         # park: both sides of S316 and of 工业园路
         xy1, _s, _a = _frontage(s316, d_seat + _PARK[0], d_seat + _PARK[1], 70.0, 60.0)
@@ -1261,7 +1308,7 @@ class _Builder:
         xy, side, along = _frontage(gy, 30.0, gy.length - 30.0, 60.0, 40.0)
         chosen, grids = self.take(xy, 14)
         for c, g in zip(chosen.tolist(), grids.tolist(), strict=True):
-            add(xy[c], g, f"{TOWNSHIP}工业路{int(along[c] / 7) * 2 + (1 if side[c] > 0 else 2)}号",
+            add(xy[c], g, f"{TOWNSHIP}工业路{int(along[c] / 14) * 2 + (1 if side[c] > 0 else 2)}号",
                 0.25)
         # along S316 outside the seat and the park, away from villages
         xy, side, along = _frontage(s316, 100.0, s316.length - 100.0, 110.0, 45.0)
@@ -1315,6 +1362,16 @@ class _Builder:
 
     # -- tags and phones ----------------------------------------------------------------
 
+    def tag_units(self) -> None:
+        """Mark a quarter of the enterprises 列统企业, companies and the park's more often."""
+        ents = [t for t in self.units if t.kind == _K_ENTERPRISE]
+        w = np.array([float(t.sort[0]) * (1.4 if t.name.endswith("公司") else 0.6)
+                      for t in ents])
+        k = int(round(0.25 * len(ents)))
+        for i in sorted(self.rng.choice(len(ents), size=k, replace=False,
+                                        p=w / w.sum()).tolist()):
+            ents[i].tags = [_TAG["listed_enterprise"]]
+
     def tag_households(self) -> None:
         rng = self.rng
         n = len(self.households)
@@ -1328,7 +1385,10 @@ class _Builder:
             "hardship": np.where(weak, 0.06, 0.028),
             "displaced": np.where(place == 2, 0.40,
                                   np.where(place == self.displaced_village, 0.10, 0.0)),
-            "poor_registered": np.where(weak, 0.09, np.where(is_comm, 0.003, 0.01)),
+            # about 2 % in all, 60 % of them in the weak villages
+            "poor_registered": np.where(
+                weak, min(0.25, 0.012 * n / max(int(weak.sum()), 1)),
+                np.where(is_comm, 0.004, 0.008 * n / max(int((~weak & ~is_comm).sum()), 1))),
             "old_party_member": np.where(is_comm, 0.035, 0.042),
             "old_cadre": np.where(is_comm, 0.006, 0.002),
             "old_model_worker": np.full(n, 0.0012),
@@ -1348,12 +1408,12 @@ class _Builder:
     # -- cadres -------------------------------------------------------------------------
 
     def cadres(self) -> list[dict[str, Any]]:
-        """The visiting cadres: county leaders, township cadres, village cadres, grid workers."""
+        """Draw the cadres: county leaders, township cadres, village cadres, grid workers."""
         rng, people = self.rng, self.people
         gov = self.fixed["示范镇人民政府"]
         rows: list[dict[str, Any]] = []
 
-        def add(rank: str, unit: str, base: NDArray, hours: int, days: int,
+        def add(rank: str, unit: str, base: _Arr, hours: int, days: int,
                 name: str | None = None, phone: str | None = None) -> None:
             rows.append({"rank": rank, "unit": unit, "base": np.asarray(base, dtype=float),
                          "hours": hours, "days": days, "name": name or people.person(),
@@ -1368,8 +1428,9 @@ class _Builder:
                 ("示范镇人大主席团", "section")]
         town += [("示范镇党委", "deputy_section")] * 4 + [("示范镇人民政府", "deputy_section")] * 4
         town += [("示范镇人民武装部", "deputy_section")]
-        town += [(u, "section" if rng.random() < 0.4 else "deputy_section") for u in
-                 ("县农业农村局", "县民政局", "县住房和城乡建设局", "县卫生健康局", "县教育和体育局")]
+        bureaus = ("县农业农村局", "县民政局", "县住房和城乡建设局", "县卫生健康局",
+                   "县教育和体育局")
+        town += [(u, "section" if rng.random() < 0.4 else "deputy_section") for u in bureaus]
         town += [("示范镇派出所", "deputy_section"), ("示范镇卫生院", "deputy_section"),
                  ("示范镇中心学校", "deputy_section")]
         for unit, rank in town:
@@ -1433,13 +1494,13 @@ class _Builder:
 
     # -- output -------------------------------------------------------------------------
 
-    def to_lonlat(self, xy: NDArray) -> tuple[NDArray, NDArray]:
+    def to_lonlat(self, xy: _Arr) -> tuple[_Arr, _Arr]:
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         lon, lat = self.to_wgs.transform(xy[:, 0], xy[:, 1])
         return np.asarray(lon), np.asarray(lat)
 
 
-def _ring_json(lon: NDArray, lat: NDArray) -> str:
+def _ring_json(lon: _Arr, lat: _Arr) -> str:
     return "[" + ",".join(f"[{x:.7f},{y:.7f}]" for x, y in zip(lon, lat, strict=True)) + "]"
 
 
@@ -1464,7 +1525,7 @@ def _csv_bytes(header: list[str], rows: list[list[str]], encoding: str) -> bytes
 
 def _xlsx_bytes(sheet: str, header: list[str], rows: list[list[Any]],
                 widths: list[int]) -> bytes:
-    """An xlsx workbook with fixed timestamps, so equal content gives equal bytes."""
+    """Write an xlsx workbook with fixed timestamps: equal content gives equal bytes."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
@@ -1536,22 +1597,26 @@ def generate_demo(out_dir: Path, *, seed: int = DEFAULT_SEED) -> DemoFiles:
     b.community(0, [("bungalows", (-700.0, -350.0, 0.0, 290.0)),
                     ("bungalows", (-350.0, 0.0, 0.0, 290.0)),
                     ("bungalows", (-700.0, -350.0, 290.0, 600.0)),
-                    ("apartments", (-350.0, 0.0, 290.0, 600.0))], floors=(5, 6))
-    b.community(1, [("apartments", (0.0, 350.0, 0.0, 290.0)),
-                    ("apartments", (350.0, 700.0, 0.0, 290.0)),
-                    ("apartments", (0.0, 350.0, 290.0, 600.0)),
-                    ("apartments", (350.0, 700.0, 290.0, 600.0))], floors=(5, 6, 6))
-    b.community(2, [("apartments", (-700.0, -350.0, -700.0, -250.0)),
-                    ("apartments", (-350.0, 0.0, -700.0, -250.0)),
+                    ("apartments", (-350.0, 0.0, 290.0, 600.0))],
+                floors=(5, 6), bungalow_share=0.55)
+    b.community(1, [("apartments", (350.0, 700.0, 0.0, 290.0)),
+                    ("apartments", (0.0, 350.0, 0.0, 290.0)),
+                    ("bungalows", (0.0, 350.0, 290.0, 600.0)),
+                    ("bungalows", (350.0, 700.0, 290.0, 600.0))],
+                floors=(5, 6, 6), bungalow_share=0.4)
+    b.community(2, [("apartments", (-350.0, 0.0, -700.0, -250.0)),
                     ("apartments", (0.0, 350.0, -700.0, -250.0)),
-                    ("apartments", (-700.0, -350.0, -1050.0, -700.0)),
-                    ("apartments", (-350.0, 0.0, -1050.0, -700.0)),
                     ("apartments", (0.0, 350.0, -1050.0, -700.0)),
-                    ("apartments", (350.0, 700.0, -1050.0, -700.0))], floors=(6, 6, 11))
+                    ("apartments", (-350.0, 0.0, -1050.0, -700.0)),
+                    ("bungalows", (-700.0, -350.0, -700.0, -250.0)),
+                    ("bungalows", (-700.0, -350.0, -1050.0, -700.0)),
+                    ("bungalows", (350.0, 700.0, -1050.0, -700.0))],
+                floors=(6, 6, 11), bungalow_share=0.25)
     for p_i, p in enumerate(b.places):
         if p.kind == "village":
             b.village(p_i)
     b.seat_more_units()
+    b.tag_units()
     b.tag_households()
     cadres = b.cadres()
     counts = _write_all(b, out_dir, cadres)
@@ -1681,65 +1746,93 @@ def _counts(b: _Builder, hh: list[_Target], units: list[_Target],
 
 def _readme(b: _Builder, c: dict[str, int]) -> str:
     g = b.grids
-    area_gap = g.gap.area
-    area_ov = g.overlap.area
     gap_a, gap_b = (_grid_code(b, i) for i in g.gap_pair)
     ov_a, ov_b = (_grid_code(b, i) for i in g.overlap_pair)
     bad = _grid_code(b, g.invalid)
+
+    def where(poly: Any) -> str:
+        lon, lat = b.to_lonlat(np.asarray(poly.centroid.coords))
+        return f"{lon[0]:.5f}, {lat[0]:.5f}"
+
+    pts = c["household_points"]
+    parts = sorted(p.area for p in shapely.get_parts(g.polys[g.invalid]))
+    lobe = parts[0] if len(parts) > 1 else 0.0
     weak = "、".join(p.name for p in b.places if p.tag == _WEAK_VILLAGE)
+    villages = ", ".join(f"{p.name} {sum(h.place == i for h in b.households)}"
+                         for i, p in enumerate(b.places))
     return f"""# {TOWNSHIP} — demo input files (seed {b.seed})
 
-A fictional rural township of the North China plain around 116.6° E, 37.4° N (about
-12 km × 9 km): a town seat with {c['communities']} communities (镇中社区, 幸福社区 and the
-resettlement community 安居社区) and {c['villages']} villages strung along a provincial road
-(省道S316), county roads (县道X031/X035/X038) and township roads (乡道Y107/Y109).
-Generated by `zoufang.demodata.generate_demo(out_dir, seed={b.seed})`; the same seed gives
-the same bytes. Names and phone numbers are invented.
+A fictional rural township of the North China plain around 116.6° E, 37.4° N, about
+12 km × 9 km: a town seat (镇驻地) with {c['communities']} urban communities and
+{c['villages']} villages strung along a provincial road (省道S316), county roads
+(县道X031, X035, X038) and township roads (乡道Y107, Y109). Names and phone numbers are
+invented.
+
+Generated by `zoufang.demodata.generate_demo(out_dir, seed={b.seed})` (the `zoufang demo`
+command); the same seed gives the same bytes in every file.
+
+## Files
 
 | file | content | encoding | coordinates |
 | --- | --- | --- | --- |
-| `grids.geojson` | {c['grids']} grid cells (网格): 编号, 名称, 村, 乡镇, 村标签, 网格员, 网格员电话 | UTF-8 | WGS-84 |
-| `households.csv` | {c['households']} households (居民家庭/农户) at {c['household_points']} points: 编号, 姓名, 类型, 地址, 电话, 经度, 纬度, 标签, 网格 | GBK, CRLF | **GCJ-02** |
-| `units.xlsx` | sheet 走访对象: {c['units']} units — {c['enterprises']} enterprises, {c['shops']} shops, {c['schools']} schools, {c['health']} clinics/health centre, {c['markets']} markets, {c['institutions']} institutions; same columns, 姓名 is the unit's name | xlsx | **GCJ-02** |
-| `cadres.csv` | {c['cadres']} visiting cadres: 编号, 姓名, 级别, 单位, 电话, 基地经度, 基地纬度, 每日小时, 可用天数 | UTF-8 with BOM, CRLF | WGS-84 |
-| `roads.geojson` | {c['road_features']} road segments (名称, highway = primary/secondary/tertiary/residential/track), split at every junction so that lines meet at shared end vertices | UTF-8 | WGS-84 |
+| `grids.geojson` | {c['grids']} grids (网格) | UTF-8 | WGS-84 |
+| `households.csv` | {c['households']} households ({pts} points) | GBK, CRLF | **GCJ-02** |
+| `units.xlsx` | {c['units']} units (sheet 走访对象) | xlsx | **GCJ-02** |
+| `cadres.csv` | {c['cadres']} visiting cadres (走访干部) | UTF-8 with BOM, CRLF | WGS-84 |
+| `roads.geojson` | {c['road_features']} road segments with 名称 and highway | UTF-8 | WGS-84 |
 
-Household and unit points are in GCJ-02, as if picked on an Amap web map: convert them
-to WGS-84 before comparing them with the grids. The 网格 column names the grid that holds
-the true (WGS-84) point.
+- `grids.geojson` properties: 编号, 名称, 村, 乡镇, 村标签, 网格员, 网格员电话.
+- `households.csv` and `units.xlsx` have the columns 编号, 姓名, 类型, 地址, 电话, 经度, 纬度,
+  标签, 网格. In `units.xlsx` 姓名 holds the unit's name. 标签 joins several tags with "、".
+  网格 is the 编号 of the grid holding the true point.
+- Household and unit points are **GCJ-02**, as if picked on an Amap web map: convert them
+  to WGS-84 before comparing them with the grids. Apartment households share the point of
+  their building.
+- `cadres.csv` has 编号, 姓名, 级别, 单位, 电话, 基地经度, 基地纬度 (WGS-84), 每日小时,
+  可用天数. Bases are the town government or the cadre's office; village cadres and grid
+  workers start from home in their village.
+- `roads.geojson` holds LineStrings with 名称 (empty for tracks and compound lanes) and
+  highway (primary, secondary, tertiary, residential, track). Lines are split at every
+  junction, so they meet at shared end vertices and the network is connected.
 
 ## Deliberate defects of `grids.geojson`
 
 Real grid files are imperfect; this one has exactly three defects:
 
-1. a sliver **gap** of {area_gap:.0f} m² between grids {gap_a} and {gap_b}, in open fields,
-   with no target in it;
-2. an **overlap** of {area_ov:.0f} m² between grids {ov_a} and {ov_b}, in open fields, with
-   no target in it;
-3. grid {bad} is **invalid**: its ring crosses itself in a small bow-tie on the township
-   boundary (`shapely.make_valid` repairs it; the repaired grid holds all its targets).
+1. a sliver **gap** of {g.gap.area:.0f} m² between grids {gap_a} and {gap_b}, in open
+   fields near {where(g.gap)} (lon, lat), with no target in it;
+2. an **overlap** of {g.overlap.area:.0f} m² between grids {ov_a} and {ov_b}, in open
+   fields near {where(g.overlap)}, with no target in it;
+3. grid {bad} is **invalid**: its ring crosses itself in a 12 m bow-tie on the township
+   boundary near {where(Point(g.bowtie))}. `shapely.make_valid` repairs it into a
+   MultiPolygon (the grid and a {lobe:.0f} m² lobe outside the township); the repaired grid
+   holds all its targets.
 
 Apart from these, the grids tile the township: neighbours share their edges vertex for
-vertex.
+vertex, and every target lies at least 3 m inside its grid.
 
-## Tags and ranks
+## Villages, tags and ranks
 
-- villages tagged 经济薄弱村: {weak}; 安居社区 is tagged 有征收安置任务的社区;
-- household tags (joined with "、"): 信访户 {c['tag_petitioner']}, 困难户 {c['tag_hardship']},
-  征迁户 {c['tag_displaced']} (安居社区 and the village next to it), 建档立卡户
-  {c['tag_poor_registered']} (mostly in the 经济薄弱村), 老党员 {c['tag_old_party_member']},
-  老干部 {c['tag_old_cadre']}, 老模范 {c['tag_old_model_worker']}, 空关户 {c['tag_vacant']},
-  流动户 {c['tag_mobile']}; 列统企业 {c['tag_listed_enterprise']} of {c['enterprises']} enterprises;
-- cadres: {c.get('cadres_division', 0)} 正处级, {c.get('cadres_deputy_division', 0)} 副处级,
+- Households per village or community: {villages}.
+- 经济薄弱村: {weak}. 有征收安置任务的社区: 安居社区.
+- Household tags: 信访户 {c['tag_petitioner']}, 困难户 {c['tag_hardship']}, 征迁户
+  {c['tag_displaced']} (安居社区 and the village next to it), 建档立卡户
+  {c['tag_poor_registered']} (concentrated in the 经济薄弱村), 老党员
+  {c['tag_old_party_member']}, 老干部 {c['tag_old_cadre']}, 老模范
+  {c['tag_old_model_worker']}, 空关户 {c['tag_vacant']}, 流动户 {c['tag_mobile']}.
+- Units: {c['enterprises']} enterprises ({c['tag_listed_enterprise']} 列统企业), {c['shops']}
+  shops, {c['schools']} schools, {c['health']} health centre and clinics, {c['markets']}
+  markets, {c['institutions']} institutions.
+- Cadres: {c.get('cadres_division', 0)} 正处级, {c.get('cadres_deputy_division', 0)} 副处级,
   {c.get('cadres_section', 0)} 正科级, {c.get('cadres_deputy_section', 0)} 副科级,
   {c.get('cadres_clerk', 0)} 科员, {c.get('cadres_village_cadre', 0)} 村干部,
-  {c.get('cadres_grid_worker', 0)} 网格员 (the grid workers are those named in the grid file).
+  {c.get('cadres_grid_worker', 0)} 网格员 (the grid workers named in the grid file).
 
 ## Workload and capacity
 
 At {HOUSEHOLD_MINUTES} min per household and {UNIT_MINUTES} min per unit the workload is
 {c['workload_minutes']} min ({c['workload_minutes'] / 60:.0f} h). The cadres' 每日小时 ×
-min(可用天数, {PUSH_DAYS}) give {c['capacity_minutes']} min ({c['capacity_minutes'] / 60:.0f} h)
-within a {PUSH_DAYS}-day push — enough only just, before travel time
-({c['capacity_minutes_all_days'] / 60:.0f} h over all their available days).
+min(可用天数, {PUSH_DAYS}) give {c['capacity_minutes']} min
+({c['capacity_minutes'] / 60:.0f} h) in a {PUSH_DAYS}-day push: enough only just, before
+travel time ({c['capacity_minutes_all_days'] / 60:.0f} h over all their available days).
 """
