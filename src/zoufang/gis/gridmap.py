@@ -15,7 +15,8 @@ sure the answer is:
 ``outside``
     Farther than the tolerance from every grid: left unassigned, a coverage gap.
 ``no_point``
-    The point has no (finite) coordinates.
+    The point has no usable coordinates: NaN or infinite, or outside
+    [-180, 180] × [-90, 90].
 
 When several grids cover a point (shared edge, shared vertex, overlap) the point goes to
 the grid with the smallest id in string order, whatever the row order of the frame, so a
@@ -23,14 +24,18 @@ mapping is reproducible. Nearest-grid ties while snapping are broken the same wa
 
 How it is fast and still exact
 ------------------------------
-The grids' bounding box is cut into a lookup raster of a few million cells. A cell that
-no polygon edge touches (with a safety margin far above floating-point error) lies
-wholly inside one grid or wholly outside all of them, so its answer is decided once,
-from its centre, by a vectorised scanline fill (winding numbers accumulated along each
-raster row). A point falling in such a cell is answered by one array lookup. Only points
-in cells that an edge crosses, where grids overlap, or around an invalid polygon get the
-exact GEOS test (``intersects_xy``/``contains_xy`` against prepared polygons found with
-an STRtree). The result is identical to a brute-force ``covers`` test on every polygon.
+The grids' bounding box is cut into a lookup raster (about 200 cells per grid, at most
+4 million). A cell that no polygon edge touches (with a safety margin far above
+floating-point error) lies wholly inside one grid or wholly outside all of them, so its
+answer is decided once, from its centre, by a vectorised scanline fill (winding numbers
+accumulated along each raster row). A point in such a cell is answered by one array
+lookup. A cell that edges cross keeps the list of their grids plus the grid over its
+centre, and its points get the exact GEOS test (``intersects_xy``/``contains_xy`` on
+prepared polygons) against that short list only; cells with more than four candidates,
+overlaps or invalid polygons ask an STRtree. The result is identical to a brute-force
+``covers`` test on every polygon; with few points per grid the raster is skipped and
+every point asks the STRtree.
+
 Distances for snapping are computed in metres in a UTM projection
 (:func:`zoufang.gis.crs.metric_crs_for`); only the points outside every grid and the grids
 near them are projected.
@@ -62,9 +67,9 @@ STATUSES: Final = ("inside", "overlap", "snapped", "outside", "no_point")
 _INSIDE, _OVERLAP, _SNAPPED, _OUTSIDE, _NO_POINT = range(5)
 _STATUS_OBJ: Final = np.array(STATUSES, dtype=object)
 
-#: Raster cells wanted per grid polygon; about 1 in 6 cells is then crossed by an edge.
-_CELLS_PER_GRID: Final = 400
-#: Upper bound on raster cells (memory: ~20 bytes per cell while building).
+#: Raster cells wanted per grid polygon; about 1 in 5 cells is then crossed by an edge.
+_CELLS_PER_GRID: Final = 200
+#: Upper bound on raster cells (memory: ~40 bytes per cell while building).
 _MAX_CELLS: Final = 1 << 22
 #: Below this many points per grid polygon the raster does not pay for itself.
 _MIN_POINTS_PER_GRID: Final = 16
@@ -104,9 +109,16 @@ class GridMapping:
     grid_id: NDArray[np.object_]
     status: NDArray[np.object_]
     distance_m: NDArray[np.float64]
-    _codes: NDArray[np.int8] = field(repr=False, compare=False)
+    _codes: NDArray[np.int8] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self._codes is None:
+            lookup = {s: i for i, s in enumerate(STATUSES)}
+            try:
+                codes = np.array([lookup[s] for s in self.status], dtype=np.int8)
+            except KeyError as exc:
+                raise ValueError(f"Expected every status in {STATUSES}, got {exc}.") from None
+            object.__setattr__(self, "_codes", codes)
         n = len(self.grid_index)
         for name in ("grid_id", "status", "distance_m", "_codes"):
             if len(getattr(self, name)) != n:
@@ -119,6 +131,7 @@ class GridMapping:
 
     def counts(self) -> dict[str, int]:
         """Return the number of points per status, every status listed (zeros included)."""
+        assert self._codes is not None
         n = np.bincount(self._codes, minlength=len(STATUSES))
         return {s: int(n[i]) for i, s in enumerate(STATUSES)}
 
@@ -154,8 +167,12 @@ def _check_arguments(
             )
         )
 
-    lon_a = np.asarray(lon, dtype=np.float64)
-    lat_a = np.asarray(lat, dtype=np.float64)
+    try:
+        lon_a = np.asarray(lon, dtype=np.float64)
+        lat_a = np.asarray(lat, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        bad("lon", f"lon and lat were expected to be arrays of numbers (degrees): {exc}")
+        raise ValidationError("Cannot map points to grids:", problems) from None
     if lon_a.ndim != 1 or lat_a.ndim != 1:
         bad("lon", f"lon and lat must be 1-D arrays, got shapes {lon_a.shape} and "
             f"{lat_a.shape}")
@@ -189,9 +206,11 @@ def _check_arguments(
         for i in null[:20]:
             bad(id_column, "grid id is missing", row=int(i) + 1)
         as_text = np.array([str(v) for v in ids], dtype=object)
-        uniq, first, counts = np.unique(as_text, return_index=True, return_counts=True)
-        for u, n in zip(uniq[counts > 1][:20], counts[counts > 1][:20], strict=True):
-            bad(id_column, f"grid id occurs {n} times; ids are expected to be unique", u)
+        uniq, inverse, counts = np.unique(as_text, return_inverse=True, return_counts=True)
+        for j in np.flatnonzero(counts > 1)[:20]:
+            rows = (np.flatnonzero(inverse == j) + 1).tolist()
+            bad(id_column, f"grid id occurs {counts[j]} times (rows {rows}); ids are "
+                "expected to be unique", uniq[j], row=rows[1])
 
     geoms = np.asarray(grids.geometry.array, dtype=object)
     kind = shapely.get_type_id(geoms)  # -1 for None
@@ -617,8 +636,9 @@ def map_points_to_grids(
     Parameters
     ----------
     lon, lat
-        1-D arrays of WGS-84 longitudes and latitudes in degrees. ``NaN`` (or any
-        non-finite value) means the point has no coordinates (status ``no_point``).
+        1-D arrays of WGS-84 longitudes and latitudes in degrees. ``NaN`` means the
+        point has no coordinates (status ``no_point``), and so do infinite values and
+        values outside [-180, 180] × [-90, 90].
     grids
         Grid polygons (Polygon or MultiPolygon) in EPSG:4326, one row per grid.
     id_column
@@ -632,7 +652,8 @@ def map_points_to_grids(
     Returns
     -------
     GridMapping
-        Per point: grid row index, grid id, status and distance in metres.
+        Per point: grid row index, grid id, status and distance in metres. With an
+        empty ``grids`` frame every located point is ``outside`` at distance ``inf``.
 
     Raises
     ------
@@ -647,7 +668,7 @@ def map_points_to_grids(
     codes = np.full(n, _NO_POINT, dtype=np.int8)
     dist = np.full(n, np.nan)
 
-    finite = np.isfinite(x) & np.isfinite(y)
+    finite = (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)  # False for NaN and inf too
     fi = np.flatnonzero(finite)
     if fi.size and len(geoms):
         rank = np.empty(len(ids), dtype=np.int64)
