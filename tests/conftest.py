@@ -1,14 +1,16 @@
 """Shared fixtures: a real store on SQLite and on PostgreSQL/PostGIS, and small files.
 
-``store`` is parametrised over both backends. The PostgreSQL one uses
-``$ZOUFANG_TEST_PG_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/zoufang_test``),
-creating that database with the postgis extension when missing. When the server cannot
+``store`` is parametrised over both backends. The PostgreSQL one uses the server of
+``$ZOUFANG_TEST_PG_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/zoufang_test``)
+and a database of its own, ``zoufang_test_<pid>``, created with PostGIS at the start of
+the run and dropped at its end, so that parallel runs never see each other's tables. When the server cannot
 be reached the PostgreSQL cases are skipped on a developer's machine but FAIL under CI
 (``CI=true``), so a CI run can never pass without having tested PostgreSQL.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,16 +28,21 @@ PG_URL = os.environ.get("ZOUFANG_TEST_PG_URL",
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def _prepare_pg() -> str | None:
-    """Create the test database with PostGIS if needed; return None if it works, else why."""
+def _run_db_url() -> str:
+    """This test run's own database: ``<name>_<pid>``, so parallel runs never collide."""
     url = make_url(PG_URL)
+    return url.set(database=f"{url.database}_{os.getpid()}").render_as_string(
+        hide_password=False)
+
+
+def _prepare_pg() -> str | None:
+    """Create this run's database with PostGIS; return None if it works, else why."""
+    url = make_url(_run_db_url())
     try:
         admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            exists = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"),
-                              {"d": url.database})
-            if not exists:
-                c.execute(text(f'CREATE DATABASE "{url.database}"'))
+            c.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
+            c.execute(text(f'CREATE DATABASE "{url.database}"'))
         admin.dispose()
         eng = create_engine(url, isolation_level="AUTOCOMMIT")
         with eng.connect() as c:
@@ -43,7 +50,19 @@ def _prepare_pg() -> str | None:
         eng.dispose()
     except Exception as exc:  # any connection or extension failure
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    atexit.register(_drop_run_db)
     return None
+
+
+def _drop_run_db() -> None:
+    url = make_url(_run_db_url())
+    try:
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+    except Exception:  # the server went away: nothing left to clean
+        pass
 
 
 _PG_PROBLEM: str | None = "not checked"
@@ -57,7 +76,7 @@ def _pg_problem() -> str | None:
 
 
 def _reset_pg() -> None:
-    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    eng = create_engine(_run_db_url(), isolation_level="AUTOCOMMIT")
     with eng.connect() as c:
         tables = c.scalars(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
@@ -80,7 +99,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             pytest.fail(msg + " (CI=true: PostgreSQL tests must run)")
         pytest.skip(msg)
     _reset_pg()
-    yield PG_URL
+    yield _run_db_url()
 
 
 @pytest.fixture

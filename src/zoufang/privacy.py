@@ -29,7 +29,9 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 def mask_name(name: str | None) -> str | None:
-    """Mask a person's name, keeping the first character: ``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``.
+    """Mask a person's name, keeping its first character.
+
+    ``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``.
 
     Latin names keep their first letter: ``Li Lei`` → ``L*****``.
     """

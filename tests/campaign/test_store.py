@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
-from zoufang.campaign.geometry import compare_geometry_type
 from zoufang.campaign.db import Store, current_revision, open_store
+from zoufang.campaign.geometry import compare_geometry_type
 from zoufang.campaign.models import Base, Grid, Township
 
 

@@ -94,7 +94,7 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
+        """Open a session in one transaction: committed on success, rolled back on error."""
         with self.sessions() as s, s.begin():
             yield s
 

@@ -58,11 +58,13 @@ class Geometry(TypeDecorator):  # type: ignore[type-arg]
         self.geometry_type = geometry_type
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
+        """Use PostGIS geometry on PostgreSQL, a BLOB elsewhere."""
         if dialect.name == "postgresql":
             return dialect.type_descriptor(_PostGISGeometry(self.geometry_type))
         return dialect.type_descriptor(LargeBinary())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Encode a shapely geometry as hex EWKB (PostgreSQL) or WKB bytes."""
         if value is None:
             return None
         if not isinstance(value, shapely.Geometry):
@@ -72,6 +74,7 @@ class Geometry(TypeDecorator):  # type: ignore[type-arg]
         return shapely.to_wkb(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """Decode WKB/EWKB into a shapely geometry without SRID."""
         if value is None:
             return None
         if isinstance(value, memoryview):

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import vocab
@@ -757,10 +757,3 @@ def import_file(store: Store, what: str, path: str | Path, **options: Any) -> Im
     if what not in _IMPORTERS:
         raise ValueError(f"what was {what!r} but is expected to be one of {KINDS_OF_IMPORT}")
     return _IMPORTERS[what](store, path, **options)
-
-
-def count_rows(session: Session, model: type, township_id: int) -> int:
-    """Number of rows of ``model`` in a township."""
-    return int(session.scalar(select(func.count()).select_from(model)
-                              .where(model.township_id == township_id)) or 0)
-

@@ -57,7 +57,7 @@ class Base(DeclarativeBase):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Township(Base):
@@ -196,8 +196,11 @@ class Campaign(Base):
 
 
 class Phase(Base):
-    """A phase of a campaign: ``kind`` is visit (走访排查), push (集中走访, inside visit),
-    classify (问题分类), resolve (集中办结) or revisit (回访反馈); dates inclusive."""
+    """A phase of a campaign; dates inclusive.
+
+    ``kind`` is visit (走访排查), push (集中走访, inside visit), classify (问题分类),
+    resolve (集中办结) or revisit (回访反馈).
+    """
 
     __tablename__ = "phases"
     id: Mapped[int] = mapped_column(primary_key=True)

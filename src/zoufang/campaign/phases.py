@@ -27,7 +27,7 @@ DEFAULT_PHASES: tuple[tuple[str, str, tuple[int, int], tuple[int, int]], ...] = 
 
 
 def default_phases(year: int) -> list[tuple[str, str, dt.date, dt.date]]:
-    """The default timetable placed in ``year``."""
+    """Return the default timetable placed in ``year``."""
     return [(k, n, dt.date(year, *s), dt.date(year, *e)) for k, n, s, e in DEFAULT_PHASES]
 
 

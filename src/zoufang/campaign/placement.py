@@ -27,7 +27,7 @@ DATUM_MARGIN = 0.2
 
 
 def grids_frame(session: Session, township_id: int) -> gpd.GeoDataFrame:
-    """The township's grids as a GeoDataFrame (EPSG:4326) with ``grid_id`` and ``pk``."""
+    """Return the township's grids as a GeoDataFrame (EPSG:4326) with ``grid_id`` and ``pk``."""
     rows = session.execute(select(Grid.id, Grid.ext_id, Grid.geom)
                            .where(Grid.township_id == township_id).order_by(Grid.ext_id)).all()
     return gpd.GeoDataFrame({"pk": [r.id for r in rows], "grid_id": [r.ext_id for r in rows]},
@@ -150,8 +150,11 @@ def store_topology_problems(session: Session, township_id: int, check: Any) -> N
 
 def _agreement(lon: np.ndarray, lat: np.ndarray, declared: list[str | None],
                grids: gpd.GeoDataFrame) -> float:
-    """Share of points that fit the grids: in their declared grid when rows declare one,
-    else inside any grid at all."""
+    """Return the share of points that fit the grids.
+
+    A point fits when it lies in its declared grid (when most rows declare one), else
+    when it lies inside any grid at all.
+    """
     m = map_points_to_grids(lon, lat, grids, id_column="grid_id", snap_tolerance_m=0.0)
     has_declared = np.array([d is not None for d in declared])
     if has_declared.mean() >= 0.5:
