@@ -10,7 +10,7 @@ import os
 import platform
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH_FILE = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
@@ -32,7 +32,7 @@ def machine_line() -> str:
         ).stdout.strip() or "uncommitted"
     except OSError:
         commit = "unknown"
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (f"_Measured {when} on {platform.machine()}, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}, commit {commit}._")
 
