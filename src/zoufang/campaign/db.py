@@ -108,5 +108,9 @@ def open_store(url: str | None = None, *, upgrade: bool = True) -> Store:
     url = resolve_db_url(url)
     engine = make_engine(url)
     if upgrade:
-        migrate(engine)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     return Store(url, engine, sessionmaker(engine, expire_on_commit=False))
