@@ -158,6 +158,14 @@ def _col(frame: pd.DataFrame, name: str | None, source: str, problems: list[Prob
     return frame[name]
 
 
+def _polygonal(geom: Any) -> Any:
+    """Return the polygonal part of a geometry (what ``make_valid`` leaves of a grid)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else geom
+
+
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
 
@@ -229,6 +237,11 @@ def build_area_problem(
     if not frames:
         raise AreaInputError("geodata refused", problems)
     tgt, grd, cad = frames
+    bad_geom = ~grd.geometry.is_valid & ~grd.geometry.is_empty
+    if bad_geom.any():  # e.g. a bow-tie ring: repair, keep the polygonal part
+        grd = grd.copy()
+        fixed = [_polygonal(shapely.make_valid(gm)) for gm in grd.geometry[bad_geom]]
+        grd.loc[bad_geom, grd.geometry.name] = fixed
     for name, f, kinds in (("targets", tgt, ("Point",)), ("grids", grd,
                            ("Polygon", "MultiPolygon")), ("cadres", cad, ("Point",))):
         bad = ~f.geometry.geom_type.isin(kinds) | f.geometry.is_empty
@@ -281,7 +294,7 @@ def build_area_problem(
                 continue
             if code not in minutes:
                 problems.append(Problem("targets", i + 1, kind_col, "No service minutes for "
-                                        f"this kind; give it in service_minutes.", value=code))
+                                        "this kind; give it in service_minutes.", value=code))
             else:
                 service[i] = minutes[code]
     if tags_s is not None:

@@ -23,20 +23,28 @@ Method (measured in ``benchmarks/bench_areas.py``)
 1. Must-go visits are assigned by CP-SAT (eligible rank, distance from base, per-cadre
    limits); their minutes are taken off each visitor's area budget.
 2. Capacity share of visitor *c*: ``capacity_c * total workload / total capacity``.
-3. Targets at one spot in one grid form a *site*; sites are linked by Delaunay edges
-   inside a grid and across the shared border of adjacent grids.
-4. Fresh plan: the visitors are apportioned to grids by load, seeded by k-means inside
-   each grid, paired with seeds by base distance, and sites are assigned by a capacitated
-   transportation problem (OR-Tools min-cost flow, a penalty for leaving the seed's grid),
-   a few Lloyd steps. Disconnected bits are re-absorbed by neighbouring areas.
+3. Targets at one spot in one grid form a *site* (an apartment block is cut into chunks
+   of at most 2 % of a median share); sites are linked by Delaunay edges inside a grid
+   and across the shared border of adjacent grids. Contiguity means: the grids of an
+   area are connected through grid adjacency, and its part of a split grid is connected
+   in that grid's Delaunay triangulation.
+4. Fresh plan: a grid of load q capacity shares gets floor(q) seeds (k-means inside
+   the grid), the other seeds are spread by k-means over the remainders; seeds are
+   paired with visitors by base distance, and a capacitated transportation problem
+   (OR-Tools min-cost flow, a penalty for leaving the seed's grid) assigns whole small
+   grids (those that fit the largest budget) and the sites of big grids; a few Lloyd
+   steps. Disconnected bits are re-absorbed by neighbouring areas.
 5. Balance: a min-cost flow over the area adjacency graph says how many minutes each
    area passes to each neighbour; boundary sites are moved one by one, each move keeping
    both areas connected (articulation test), preferring moves that create no new split.
 6. Pairing: an exact assignment (OR-Tools linear-sum assignment) re-pairs areas and
    visitors to shorten commutes among pairs whose load fits; a last balancing pass.
-7. Re-plan: sites keep their previous visitor, orphaned sites (visitor left, new targets)
-   are absorbed by neighbours, and the flow moves the fewest minutes needed to bring every
-   area into the tolerance band; locked areas neither give nor take.
+7. Re-plan: sites keep their previous visitor; new targets join the area around them,
+   sites of visitors who left go to the least loaded neighbours; an area that a new
+   target cut in two takes the new targets between its parts; a locked area keeps all
+   its targets and takes only new ones; then the flow moves the fewest minutes
+   needed to bring every unlocked area into the (wider) re-plan band, moving first the
+   sites whose move costs no churn.
 """
 
 from __future__ import annotations
@@ -328,8 +336,9 @@ class Lock:
         The visitor whose pair is locked.
     targets
         Target indices that must stay with the visitor (the rest of its area may change);
-        ``None`` locks the visitor's whole previous area (nothing leaves, nothing joins),
-        which needs :attr:`AreaProblem.previous`.
+        ``None`` locks the visitor's whole previous area, which needs
+        :attr:`AreaProblem.previous`: none of its targets leaves, and only targets new
+        since the previous plan (``previous[i] is None``) may join it.
     """
 
     cadre_id: str
@@ -582,7 +591,7 @@ class AreaPlan:
     stats: Mapping[str, float] = field(default_factory=dict)
 
     def is_feasible(self) -> bool:
-        """True when every target is covered within capacity by contiguous areas."""
+        """Return True when every target is covered within capacity by contiguous areas."""
         return (self.shortfall is None
                 and all(a.contiguous and len(a.targets) > 0 for a in self.areas)
                 and all(m.n_covered == m.n_items for m in self.mustgo))
@@ -597,14 +606,14 @@ class AreaPlan:
         return [ids[k] for k in self.target_area]
 
     def area_of(self, cadre_id: str) -> VisitArea:
-        """The area of one visitor."""
+        """Return the area of one visitor."""
         for a in self.areas:
             if a.cadre_id == cadre_id:
                 return a
         raise KeyError(cadre_id)
 
     def summary(self) -> str:
-        """A few lines for people: balance, contiguity, splits, commute, must-go, shortfall."""
+        """Describe the plan in a few lines: balance, contiguity, splits, commute, shortfall."""
         bal = np.array([a.balance for a in self.areas])
         com = np.array([a.commute_m for a in self.areas])
         split = sorted({g for a in self.areas for g in a.split_grids})
@@ -691,7 +700,8 @@ def _check_mustgo_capacity(problem: AreaProblem, items: list[_Item],
             problems.append(_err("must-go", f"{len(need)} must-go visits ({', '.join(rules)}) "
                                  f"take {minutes:.0f} min, more than the "
                                  f"{int(elig.sum())} cadres of rank >= {who} can give "
-                                 f"({limit_min[elig].sum():.0f} min)."))
+                                 f"({limit_min[elig].sum():.0f} min, the part of their "
+                                 "capacity share allowed for must-go visits)."))
         elif len(need) > quota[elig].sum():
             problems.append(_err("must-go", f"{len(need)} must-go visits ({', '.join(rules)}) "
                                  f"but the quotas of the {int(elig.sum())} cadres of rank >= "
@@ -747,8 +757,10 @@ def _assign_mustgo(problem: AreaProblem, items: list[_Item], limit_min: NDArray[
         m.minimize(sum(int(dist[i, c] // 10) * v for (i, c), v in x.items())
                    + 500 * sum(over))
         s = cp_model.CpSolver()
+        # one worker and a deterministic budget: the same seed gives the same visits
         s.parameters.max_time_in_seconds = max(1.0, time_limit_s)
-        s.parameters.num_workers = 2
+        s.parameters.max_deterministic_time = max(1.0, time_limit_s)
+        s.parameters.num_workers = 1
         s.parameters.random_seed = seed
         st = s.solve(m)
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -802,10 +814,22 @@ class _Graph:
     """Sites (targets at one spot, one grid, one lock/previous owner) and their links."""
 
     def __init__(self, problem: AreaProblem, lock_owner: NDArray[np.int64],
-                 prev_owner: NDArray[np.int64]) -> None:
+                 prev_owner: NDArray[np.int64], max_site_min: float = math.inf) -> None:
         t = problem.targets
         key = np.column_stack([t.x, t.y, t.grid, lock_owner, prev_owner])
-        uniq, inv = np.unique(key, axis=0, return_inverse=True)
+        _, grp = np.unique(key, axis=0, return_inverse=True)
+        grp = grp.ravel()
+        # an apartment block may hold dozens of households at one point: cut such a spot
+        # into chunks of at most max_site_min, so that areas can share a block
+        order = np.argsort(grp, kind="stable")
+        wt = t.workload_min[order]
+        csum = np.cumsum(wt) - wt
+        first = np.r_[0, np.flatnonzero(np.diff(grp[order])) + 1]
+        start = np.repeat(csum[first], np.diff(np.r_[first, len(order)]))
+        chunk = np.zeros(len(grp))
+        if math.isfinite(max_site_min) and max_site_min > 0:
+            chunk[order] = np.floor((csum - start) / max_site_min)
+        uniq, inv = np.unique(np.column_stack([key, chunk]), axis=0, return_inverse=True)
         inv = inv.ravel()
         self.n = len(uniq)
         self.site_of = inv
@@ -918,6 +942,8 @@ class _State:
         self.pieces: list[dict[int, set[int]]] = [{} for _ in range(k)]
         self.w = g.w.tolist()
         self.sg = g.grid.tolist()
+        self.prev = g.prev.tolist()
+        self.replan = False
         self.moves = 0
 
     def add(self, s: int, a: int) -> None:
@@ -965,7 +991,7 @@ class _State:
         return False
 
     def can_remove(self, s: int) -> bool:
-        """True if area ``owner[s]`` stays one connected piece without ``s``."""
+        """Return True if area ``owner[s]`` stays one connected piece without ``s``."""
         a = self.owner[s]
         if len(self.members[a]) <= 1:
             return False
@@ -980,9 +1006,12 @@ class _State:
                 return False
         return True
 
-    def can_add(self, s: int, b: int) -> bool:
-        """True if ``s`` can join area ``b`` keeping it one connected piece."""
-        if self.frozen[b]:
+    def can_add(self, s: int, b: int, *, growing: bool = False) -> bool:
+        """Return True if ``s`` can join area ``b`` keeping it one connected piece.
+
+        A locked (frozen) area takes no site, except new targets while ``growing``.
+        """
+        if self.frozen[b] and not (growing and self.g.prev[s] == -1):
             return False
         owner = self.owner
         if self.sg[s] in self.pieces[b]:
@@ -992,7 +1021,7 @@ class _State:
         return any(owner[v] == b for v in self.g.cross[s])
 
     def components(self, a: int) -> list[list[int]]:
-        """Connected components of area ``a`` under the piece rules (heaviest first).
+        """Return the connected components of area ``a`` (heaviest first).
 
         A piece (the area's sites in one grid) must be connected by intra-grid links;
         pieces are joined by cross-border links.
@@ -1046,10 +1075,13 @@ class _State:
         return out
 
     def repair(self) -> int:
-        """Unassign every site outside its area's main component; return how many."""
+        """Unassign every movable site outside its area's main component; return how many.
+
+        Locked sites stay where they are, also when cut off.
+        """
         freed = 0
         for a in range(self.k):
-            if self.frozen[a] or not self.members[a]:
+            if not self.members[a]:
                 continue
             comps = self.components(a)
             for lst in comps[1:]:
@@ -1059,41 +1091,126 @@ class _State:
                         freed += 1
         return freed
 
-    def grow(self, prefer: list[int] | None = None) -> list[int]:
-        """Give every unassigned site to a neighbouring area (least loaded first).
+    def grow(self, *, majority: bool = False, prefer: list[int] | None = None) -> list[int]:
+        """Give every unassigned site to a neighbouring area.
 
-        ``prefer[s]`` is an area to give ``s`` to first when allowed (the previous owner).
-        Returns the sites that could not be placed contiguously.
+        Fresh plans give each site to the least loaded neighbouring area. Re-plans
+        (``majority``) first give a site back to ``prefer[s]`` (its previous cadre) when
+        possible, then to the area owning most of its neighbours, so that a new target
+        goes to the area around it. Returns the sites that could not be placed.
         """
         owner = self.owner
-        heap: list[tuple[float, int, int]] = []
+        heap: list[tuple[float, float, int, int]] = []
+        nbrs = self.g.nbrs
+        prev = self.g.prev.tolist()
+
+        def key(s: int, b: int) -> tuple[float, float]:
+            ratio = self.load[b] / self.tau[b]
+            if prefer is not None and prefer[s] == b:
+                return -2.0, ratio
+            if majority and prev[s] == -1:
+                nb = nbrs[s]
+                return -sum(1 for v in nb if owner[v] == b) / len(nb), ratio
+            return 0.0, ratio
 
         def push(s: int) -> None:
-            for v in self.g.nbrs[s]:
-                b = owner[v]
-                if b >= 0 and not self.frozen[b]:
-                    pr = -1.0 if prefer is not None and prefer[s] == b else \
-                        self.load[b] / self.tau[b]
-                    heapq.heappush(heap, (pr, s, b))
+            for b in {owner[v] for v in nbrs[s]}:
+                if b >= 0:
+                    heapq.heappush(heap, (*key(s, b), s, b))
 
         for s in range(self.g.n):
             if owner[s] < 0:
                 push(s)
         while heap:
-            pr, s, b = heapq.heappop(heap)
+            p1, p2, s, b = heapq.heappop(heap)
             if owner[s] >= 0:
                 continue
-            cur = -1.0 if prefer is not None and prefer[s] == b else self.load[b] / self.tau[b]
-            if cur > pr + 1e-12:
-                heapq.heappush(heap, (cur, s, b))
+            cur = key(s, b)
+            if cur > (p1, p2) and abs(cur[0] - p1) + abs(cur[1] - p2) > 1e-12:
+                heapq.heappush(heap, (*cur, s, b))
                 continue
-            if not self.can_add(s, b):
+            if not self.can_add(s, b, growing=True):
                 continue
             self.add(s, b)
-            for v in self.g.nbrs[s]:
+            for v in nbrs[s]:
                 if owner[v] < 0:
                     push(v)
         return [s for s in range(self.g.n) if owner[s] < 0]
+
+    def reconnect(self) -> int:
+        """Rejoin areas that new targets cut apart; return the sites taken.
+
+        New targets change the triangulation: one that lands between two parts of an
+        area may have gone to another area, cutting the first. Such an area takes the new
+        targets on a cheapest path between its parts (moving a new target costs no
+        churn). Locked areas go first, as they cannot be repaired otherwise; parts made
+        of new targets only are left to :meth:`repair`.
+        """
+        taken = 0
+        order = sorted(range(self.k), key=lambda a: not self.frozen[a])
+        for _pass in range(3):
+            changed = False
+            for a in order:
+                if not self.members[a]:
+                    continue
+                for _ in range(10):
+                    comps = self.components(a)
+                    cut = {s for c in comps[1:] for s in c
+                           if not self.movable[s] or self.g.prev[s] == a}
+                    if not cut:
+                        break
+                    path = self._link_path(a, set(comps[0]), cut)
+                    if not path:
+                        break
+                    for u in path:
+                        if self.owner[u] >= 0:
+                            self.remove(u)
+                        self.add(u, a)
+                        taken += 1
+                        changed = True
+            if not changed:
+                break
+        return taken
+
+    def _link_path(self, a: int, main: set[int], others: set[int]) -> list[int]:
+        """Cheapest chain of new targets joining ``main`` to ``others`` (Dijkstra).
+
+        Stepping on a site of ``a`` or an unassigned one is free, on a new target of an
+        unlocked area costs 1, of a locked area 10 (only a locked ``a`` may do that).
+        """
+        g = self.g
+        dist: dict[int, float] = {s: 0.0 for s in main}
+        parent: dict[int, int] = {s: -1 for s in main}
+        heap = [(0.0, s) for s in main]
+        heapq.heapify(heap)
+        while heap:
+            d, u = heapq.heappop(heap)
+            if d > dist.get(u, math.inf):
+                continue
+            if u in others:
+                out = []
+                v = parent[u]
+                while v >= 0 and v not in main:
+                    if self.owner[v] != a:
+                        out.append(v)
+                    v = parent[v]
+                return out
+            for v in g.nbrs[u]:
+                b = self.owner[v]
+                if b == a or b < 0:
+                    step = 0.0
+                elif g.prev[v] == -1 and self.movable[v]:
+                    if self.frozen[b] and not self.frozen[a]:
+                        continue  # an unlocked area never cuts a locked one
+                    step = 10.0 if self.frozen[b] else 1.0
+                else:
+                    continue
+                nd = d + step
+                if nd < dist.get(v, math.inf):
+                    dist[v] = nd
+                    parent[v] = u
+                    heapq.heappush(heap, (nd, v))
+        return []
 
     def centroids(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         own = np.array(self.owner)
@@ -1106,7 +1223,7 @@ class _State:
 
     # -- balancing --------------------------------------------------------------------
     def balance(self, band: float, *, deadline: float, max_rounds: int = 80,
-                split_cost: int = 3) -> int:
+                split_cost: int = 4) -> int:
         """Move boundary sites until every unfrozen area is within ``tau*(1 +- band)``.
 
         Returns the number of rounds run.
@@ -1213,11 +1330,15 @@ class _State:
         gx, gy = self.g.x, self.g.y
         owner = self.owner
 
-        def prio(s: int) -> tuple[int, float]:
+        prev = self.prev
+
+        def prio(s: int) -> tuple[int, int, float]:
+            # re-plan: first sites whose move costs no churn (new, orphaned, going back)
+            churn = 1 if self.replan and prev[s] >= 0 and prev[s] != b else 0
             same = 0 if self.sg[s] in self.pieces[b] else 1
             db = math.hypot(gx[s] - cx[b], gy[s] - cy[b])
             da = math.hypot(gx[s] - cx[a], gy[s] - cy[a])
-            return same, db - da
+            return churn, same, db - da
 
         heap = [(*prio(s), s) for s in cand]
         heapq.heapify(heap)
@@ -1225,7 +1346,7 @@ class _State:
         moved = 0.0
         any_move = False
         while heap and moved < f:
-            _same, _d, s = heapq.heappop(heap)
+            _churn, _same, _d, s = heapq.heappop(heap)
             if s in tried or owner[s] != a:
                 continue
             tried.add(s)
@@ -1278,59 +1399,64 @@ def _kmeans(xy: NDArray[np.float64], w: NDArray[np.float64], k: int,
     return c
 
 
-def _apportion(load: NDArray[np.float64], k: int) -> NDArray[np.int64]:
-    """Integers summing to ``k`` proportional to ``load`` (largest remainders)."""
-    q = load / load.sum() * k
-    n = np.floor(q).astype(np.int64)
-    rest = k - int(n.sum())
-    order = np.argsort(-(q - n), kind="stable")
-    n[order[:rest]] += 1
-    return n
-
-
 def _transport(g: _Graph, cx: NDArray[np.float64], cy: NDArray[np.float64],
                home: NDArray[np.int64], tau: NDArray[np.float64], lam: float,
-               pinned: NDArray[np.int64], nearest: int = 12) -> NDArray[np.int64]:
-    """Capacitated assignment of sites to centres by min-cost flow; returns the owner."""
-    n, k = g.n, len(cx)
-    cost = np.hypot(g.x[:, None] - cx[None, :], g.y[:, None] - cy[None, :])
-    cost += lam * (g.grid[:, None] != home[None, :])
+               pinned: NDArray[np.int64], unit: NDArray[np.int64],
+               nearest: int = 12) -> NDArray[np.int64]:
+    """Capacitated assignment of units to centres by min-cost flow; returns site owners.
+
+    ``unit[s]`` groups sites that go together (a whole small grid is one unit); a unit's
+    cost to a centre is the distance from its weighted mean point, plus ``lam`` when the
+    centre's home grid is another grid. Pinned (locked) sites are units of their own.
+    """
+    n_u = int(unit.max()) + 1
+    k = len(cx)
+    uw = np.bincount(unit, weights=g.w, minlength=n_u)
+    wsafe = np.where(uw > 0, uw, 1.0)
+    ux = np.bincount(unit, weights=g.x * g.w, minlength=n_u) / wsafe
+    uy = np.bincount(unit, weights=g.y * g.w, minlength=n_u) / wsafe
+    ugrid = np.zeros(n_u, dtype=np.int64)
+    ugrid[unit] = g.grid
+    upin = np.full(n_u, -1, dtype=np.int64)
+    upin[unit] = pinned
+    cost = np.hypot(ux[:, None] - cx[None, :], uy[:, None] - cy[None, :])
+    cost += lam * (ugrid[:, None] != home[None, :])
     m = min(nearest, k)
     near = np.argpartition(cost, m - 1, axis=1)[:, :m] if m < k else \
-        np.tile(np.arange(k), (n, 1))
-    supply = np.maximum(1, np.round(g.w * 10).astype(np.int64))
-    free = pinned < 0
-    tails = np.repeat(np.arange(n), m)[np.repeat(free, m)]
-    heads = (n + near[free]).ravel()
-    acost = np.round(cost[np.repeat(np.arange(n), m), near.ravel()]).astype(np.int64)
-    acost = acost[np.repeat(free, m)]
+        np.tile(np.arange(k), (n_u, 1))
+    supply = np.maximum(1, np.round(uw * 10).astype(np.int64))
+    free = upin < 0
+    rows = np.repeat(np.arange(n_u), m)
+    sel = np.repeat(free, m)
+    tails = rows[sel]
+    heads = (n_u + near.ravel())[sel]
+    acost = np.round(cost[rows, near.ravel()]).astype(np.int64)[sel]
     pin = np.flatnonzero(~free)
     tails = np.concatenate([tails, pin])
-    heads = np.concatenate([heads, n + pinned[pin]])
+    heads = np.concatenate([heads, n_u + upin[pin]])
     acost = np.concatenate([acost, np.zeros(len(pin), dtype=np.int64)])
     caps = supply[tails]
-    sink = n + k
+    sink = n_u + k
     cap_c = np.ceil(tau * 10 * 1.003).astype(np.int64) + 1
     mcf = min_cost_flow.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, acost)
-    mcf.add_arcs_with_capacity_and_unit_cost(np.arange(n, n + k), np.full(k, sink), cap_c,
+    mcf.add_arcs_with_capacity_and_unit_cost(np.arange(n_u, n_u + k), np.full(k, sink), cap_c,
                                              np.zeros(k, dtype=np.int64))
     sup = np.concatenate([supply, np.zeros(k, dtype=np.int64), [-int(supply.sum())]])
-    mcf.set_nodes_supplies(np.arange(n + k + 1), sup)
-    st = mcf.solve()
-    if st != mcf.OPTIMAL:
+    mcf.set_nodes_supplies(np.arange(n_u + k + 1), sup)
+    if mcf.solve() != mcf.OPTIMAL:
         mcf.solve_max_flow_with_min_cost()
     flows = mcf.flows(np.arange(len(tails)))
-    owner = np.full(n, -1, dtype=np.int64)
-    best = np.zeros(n)
+    owner = np.full(n_u, -1, dtype=np.int64)
+    best = np.zeros(n_u)
     for t, h, f in zip(tails.tolist(), heads.tolist(), flows.tolist(), strict=True):
         if f > best[t]:
             best[t] = f
-            owner[t] = h - n
+            owner[t] = h - n_u
     lost = owner < 0
     if lost.any():
         owner[lost] = cost[lost].argmin(axis=1)
-    return owner
+    return owner[unit]
 
 
 def _construct(g: _Graph, problem: AreaProblem, tau: NDArray[np.float64],
@@ -1356,7 +1482,10 @@ def _construct(g: _Graph, problem: AreaProblem, tau: NDArray[np.float64],
             rest[home[c]] = max(0.0, rest[home[c]] - tau[c])
         if rest.sum() <= 0:
             rest = gl + 1e-9
-        n_g = _apportion(rest, free_k)
+        # whole shares first: a grid of load q shares gets floor(q) seeds; the seeds
+        # left over go where the remainders are, spread by k-means over that remainder
+        q = rest / rest.sum() * free_k
+        n_g = np.floor(q).astype(np.int64)
         for gi in np.flatnonzero(n_g):
             m = g.grid == gi
             xy = np.column_stack([g.x[m], g.y[m]])
@@ -1364,6 +1493,19 @@ def _construct(g: _Graph, problem: AreaProblem, tau: NDArray[np.float64],
             seeds_x += cs[:, 0].tolist()
             seeds_y += cs[:, 1].tolist()
             seeds_home += [int(gi)] * len(cs)
+        left = free_k - int(n_g.sum())
+        if left > 0:
+            frac = np.where(q > 0, (q - n_g) / np.maximum(q, 1e-12), 0.0)
+            rw = g.w * frac[g.grid]
+            ok = rw > 0
+            xy = np.column_stack([g.x[ok], g.y[ok]])
+            cs = _kmeans(xy, rw[ok], left, rng)
+            sites_ok = np.flatnonzero(ok)
+            for c in cs:
+                j = sites_ok[int(np.argmin((xy[:, 0] - c[0]) ** 2 + (xy[:, 1] - c[1]) ** 2))]
+                seeds_x.append(float(c[0]))
+                seeds_y.append(float(c[1]))
+                seeds_home.append(int(g.grid[j]))
         free_c = [c for c in range(k) if c not in set(locked)]
         bx = np.array([cad[c].base_x for c in free_c])
         by = np.array([cad[c].base_y for c in free_c])
@@ -1385,7 +1527,12 @@ def _construct(g: _Graph, problem: AreaProblem, tau: NDArray[np.float64],
         if m.sum() > 1:
             diam.append(math.hypot(np.ptp(g.x[m]), np.ptp(g.y[m])))
     lam = 0.5 * float(np.median(diam)) if diam else 0.0
-    owner = _transport(g, cx, cy, home, tau, lam, pinned)
+    # a grid that fits the largest budget goes whole; bigger grids go site by site
+    small = gl <= tau.max() * (1 + 1e-9)
+    unit = np.where(small[g.grid] & (pinned < 0), g.grid, g.n_grids + np.arange(g.n))
+    _, unit = np.unique(unit, return_inverse=True)
+    unit = unit.ravel()
+    owner = _transport(g, cx, cy, home, tau, lam, pinned, unit)
     for _ in range(4):
         if time.perf_counter() > deadline:
             break
@@ -1399,7 +1546,7 @@ def _construct(g: _Graph, problem: AreaProblem, tau: NDArray[np.float64],
         upd = ok & free
         cx[upd] = nx[upd] / wsum[upd]
         cy[upd] = ny[upd] / wsum[upd]
-        new = _transport(g, cx, cy, home, tau, lam, pinned)
+        new = _transport(g, cx, cy, home, tau, lam, pinned, unit)
         if (new == owner).all():
             break
         owner = new
@@ -1474,9 +1621,12 @@ def plan_areas(problem: AreaProblem, *, time_limit_s: float = 60.0, seed: int = 
     Raises
     ------
     AreaInputError
-        Never from a valid :class:`AreaProblem` except as
+        For bad options (a valid :class:`AreaProblem` has been checked already).
     InfeasibleAreasError
-        When the must-go visits cannot be covered by cadres of the required rank.
+        (an ``AreaInputError``) when the must-go visits cannot be covered by cadres of
+        the required rank within their hours and quotas; the message names the rule,
+        the rank and the minutes missing. A lack of hours for the whole workload is not
+        an error: the plan carries a :class:`Shortfall`.
     """
     if not time_limit_s > 0:
         raise AreaInputError("plan_areas refused", [_err("plan_areas", "Expected "
@@ -1514,8 +1664,8 @@ def plan_areas(problem: AreaProblem, *, time_limit_s: float = 60.0, seed: int = 
     # locks and previous plan
     lock_owner = np.full(len(tgt), -1, dtype=np.int64)
     prev_owner = np.full(len(tgt), -1, dtype=np.int64)
-    if problem.previous is not None:
-        prev_owner = np.array([cidx.get(p, -1) if p is not None else -1
+    if problem.previous is not None:  # -1: new target, -2: its cadre left
+        prev_owner = np.array([cidx.get(p, -2) if p is not None else -1
                                for p in problem.previous], dtype=np.int64)
     frozen = np.zeros(k, dtype=bool)
     for lk in problem.locks:
@@ -1530,7 +1680,7 @@ def plan_areas(problem: AreaProblem, *, time_limit_s: float = 60.0, seed: int = 
             raise AreaInputError("locks refused", [_err("locks", "Locked cadre had no area in "
                                  "the previous plan; lock it with target indices instead.",
                                  "cadre_id", cad[c].id)])
-    g = _Graph(problem, lock_owner, prev_owner)
+    g = _Graph(problem, lock_owner, prev_owner, max_site_min=0.02 * float(np.median(tau)))
     movable = g.lock < 0
     frozen_load = np.bincount(g.lock[g.lock >= 0], weights=g.w[g.lock >= 0], minlength=k)
     # frozen areas keep their load; the rest is shared among the others
@@ -1561,14 +1711,16 @@ def plan_areas(problem: AreaProblem, *, time_limit_s: float = 60.0, seed: int = 
             stats["repaired_pairs"] = sum(1 for a, c in enumerate(perm) if a != c)
         state.balance(tolerance, deadline=deadline - 0.02 * time_limit_s)
     else:
+        state.replan = True
         for s in range(g.n):
             c = int(g.lock[s]) if g.lock[s] >= 0 else int(g.prev[s])
             if c >= 0:
                 state.add(s, c)
-        freed = state.repair()
         _seed_empty(state, problem.cadres, warnings)
-        prefer = g.prev.tolist()
-        stuck = state.grow(prefer)
+        state.grow(majority=True)  # new targets join the area around them
+        stats["reconnected_sites"] = state.reconnect()
+        freed = state.repair()  # links that new targets cut, bits left by a lock
+        stuck = state.grow(majority=True, prefer=g.prev.tolist())
         _place_stuck(state, stuck, warnings)
         stats["repaired_sites"] = freed
         state.balance(replan_tolerance, deadline=deadline - 0.02 * time_limit_s)
