@@ -282,15 +282,19 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _record_run(session: Session, township: Township, kind: str, path: Path,
-                table: RawTable, crs: str, report: ImportReport) -> ImportRun:
-    run = ImportRun(township_id=township.id, kind=kind, source=str(path),
+def _record_run(session: Session, township: Township, model: type, path: Path,
+                table: RawTable, crs: str, report: ImportReport, ext_ids: list[str]) -> None:
+    """Record the import run and mark the rows it brought in or confirmed."""
+    run = ImportRun(township_id=township.id, kind=report.kind, source=str(path),
                     sha256=_sha256(path), encoding=table.encoding, crs=crs,
                     rows=len(table.rows), inserted=report.inserted, updated=report.updated,
                     unchanged=report.unchanged, rejected=report.rejected)
     session.add(run)
     session.flush()
-    return run
+    session.execute(update(model).where(model.township_id == township.id,
+                                        model.ext_id.in_(ext_ids))
+                    .values(import_run_id=run.id)
+                    .execution_options(synchronize_session=False))
 
 
 def _store_row_warnings(session: Session, township_id: int, scope: str, source: str,
@@ -440,12 +444,8 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
             session, Target, town.id, rows.good,
             ("name", "kind", "address", "phone", "lon", "lat", "tags", "declared_grid",
              "extra", "source_crs"), path)
-        run = _record_run(session, town, "targets", path, table, crs_label, report)
-        session.execute(update(Target).where(Target.township_id == town.id,
-                                             Target.ext_id.in_([r["ext_id"] for r in
-                                                                rows.good]))
-                        .values(import_run_id=run.id)
-                        .execution_options(synchronize_session=False))
+        _record_run(session, town, Target, path, table, crs_label, report,
+                    [r["ext_id"] for r in rows.good])
         _store_row_warnings(session, town.id, "targets", table.source, rows.warnings)
         report.placement = place_targets(session, town.id, snap_tolerance_m=snap_tolerance_m)
     report.problems = rows.warnings
@@ -599,11 +599,8 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
             session, Grid, town.id, records,
             ("name", "geom", "area_m2", "village_id", "grid_worker", "grid_worker_phone",
              "repaired", "extra"), path)
-        run = _record_run(session, town, "grids", path, table, crs_label, report)
-        session.execute(update(Grid).where(Grid.township_id == town.id,
-                                           Grid.ext_id.in_([r["ext_id"] for r in records]))
-                        .values(import_run_id=run.id)
-                        .execution_options(synchronize_session=False))
+        _record_run(session, town, Grid, path, table, crs_label, report,
+                    [r["ext_id"] for r in records])
         _store_row_warnings(session, town.id, "grids", table.source, rows.warnings)
         store_topology_problems(session, town.id, check)
         report.placement = place_targets(session, town.id, snap_tolerance_m=snap_tolerance_m)
@@ -736,12 +733,8 @@ def import_cadres(store: Store, path: str | Path, *, crs: Any = None,
             session, Cadre, town.id, rows.good,
             ("name", "rank", "unit", "phone", "base_lon", "base_lat", "hours_per_day",
              "days_available", "extra"), path)
-        run = _record_run(session, town, "cadres", path, table, crs_label, report)
-        session.execute(update(Cadre).where(Cadre.township_id == town.id,
-                                            Cadre.ext_id.in_([r["ext_id"] for r in
-                                                              rows.good]))
-                        .values(import_run_id=run.id)
-                        .execution_options(synchronize_session=False))
+        _record_run(session, town, Cadre, path, table, crs_label, report,
+                    [r["ext_id"] for r in rows.good])
         _store_row_warnings(session, town.id, "cadres", table.source, rows.warnings)
     report.problems = rows.warnings
     return report
