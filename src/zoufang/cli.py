@@ -290,5 +290,10 @@ def serve_cmd(host: str, port: int, debug: bool, db_url: str | None) -> None:
     _serve(db_url, host, port, debug=debug)
 
 
+from .campaign.ledger_cli import register as _register_ledger  # noqa: E402
+
+_register_ledger(main)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

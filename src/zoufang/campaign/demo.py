@@ -3,7 +3,8 @@
 The files come from :func:`zoufang.demodata.generate_demo` (deterministic for a seed) and
 are imported exactly as a planner's files would be: grids first, then households and
 units (GCJ-02, as picked on a Chinese web map), then cadres; then a campaign with the
-default phases is created.
+default phases is created and a deterministic campaign of visits and issues is simulated
+into it (:func:`zoufang.campaign.simulate.simulate_campaign`, once per store).
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from .db import open_store
 from .importer import ImportReport, import_cadres, import_grids, import_targets
+from .ledger_models import Visit
+from .models import Township
 from .phases import create_campaign
+from .simulate import simulate_campaign
 from .summary import TownshipSummary, summarise
 
 __all__ = ["DemoResult", "DEMO_CAMPAIGN", "build_demo"]
@@ -43,14 +49,16 @@ def build_demo(out_dir: Path, *, db_url: str, seed: int = 20220301) -> DemoResul
             import_cadres(store, files.cadres),
         ]
         with store.session() as s:
-            from sqlalchemy import select
-
-            from .models import Township
-
             town = s.scalars(select(Township).where(Township.name == reports[0].township)
                              ).one()
-            create_campaign(s, town.id, DEMO_CAMPAIGN, year=2022)
-            summary = summarise(s, town)
+            campaign = create_campaign(s, town.id, DEMO_CAMPAIGN, year=2022)
+            town_id, campaign_id = town.id, campaign.id
+            simulated = s.scalar(select(Visit.id).where(Visit.campaign_id == campaign_id)
+                                 .limit(1)) is not None
+        if not simulated:
+            simulate_campaign(store, town_id, campaign_id, seed)
+        with store.session() as s:
+            summary = summarise(s, s.get_one(Township, town_id))
     finally:
         store.dispose()
     return DemoResult(reports, summary)

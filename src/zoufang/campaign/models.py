@@ -259,3 +259,5 @@ class DataProblem(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     area_m2: Mapped[float | None] = mapped_column(Float)
+
+from . import ledger_models  # noqa: E402,F401  (registers the ledger tables)
