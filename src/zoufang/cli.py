@@ -143,12 +143,21 @@ def _township(session: Any, name: str | None) -> Any:
                      "choose one with --township")
 
 
-@main.command("report")
+@main.group("report", invoke_without_command=True)
 @click.option("--township", default=None)
 @DB_OPTION
 @JSON_OPTION
-def report_cmd(township: str | None, db_url: str | None, as_json: bool) -> None:
-    """Summarise a township: counts by kind, grid and placement, grid defects, problems."""
+@click.pass_context
+def report_cmd(ctx: click.Context, township: str | None, db_url: str | None,
+               as_json: bool) -> None:
+    """Summarise a township, or (subcommands) report measures and export the tables.
+
+    Without a subcommand: counts by kind, grid and placement, grid defects, data
+    problems. ``report measures|weekly|export`` are the ledger's reports (the same as
+    ``zoufang ledger measures|weekly|export``).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from .campaign.db import open_store
     from .campaign.summary import format_summary, summarise
 
@@ -258,13 +267,48 @@ def demo_cmd(out_dir: Path, seed: int, no_serve: bool, host: str, port: int,
     except ValidationError as exc:
         _fail(as_json, exc)
         return
+    users = _demo_users(db_url, result.summary.township)
     text = "\n".join([*(_report_text(r) for r in result.reports), "",
-                      format_summary(result.summary), "", f"store: {db_url}"])
+                      format_summary(result.summary), "", f"store: {db_url}",
+                      "demo users (password " + DEMO_PASSWORD + "): "
+                      + ", ".join(f"{n} ({r})" for n, r in users)])
     _emit(as_json, {"ok": True, "db": db_url,
                     "imports": [r.to_dict() for r in result.reports],
-                    "summary": result.summary.to_dict()}, text)
+                    "summary": result.summary.to_dict(),
+                    "users": [{"name": n, "role": r} for n, r in users]}, text)
     if not no_serve:
         _serve(db_url, host, port, debug=False)
+
+
+#: Password of the demo's users: a local demo only, printed on the terminal.
+DEMO_PASSWORD = "zoufang-demo"
+
+
+def _demo_users(db_url: str, township: str) -> list[tuple[str, str]]:
+    """Create (once) one user per role for the demo township; return (name, role) pairs."""
+    from .campaign.db import open_store
+    from .campaign.models import Cadre, Township
+    from .web.auth_models import User
+    from .web.cli_users import add_user
+
+    store = open_store(db_url)
+    try:
+        with store.session() as s:
+            town = s.scalars(select(Township).where(Township.name == township)).one()
+            cadre = s.scalar(select(Cadre.ext_id).where(Cadre.township_id == town.id)
+                             .order_by(Cadre.ext_id))
+            wanted: list[tuple[str, str, dict[str, Any]]] = [
+                ("planner", "planner", {"township": township}),
+                ("leader", "leader", {"township": township}),
+                ("cadre", "cadre", {"township": township, "cadre": cadre}),
+                ("admin", "admin", {}),
+            ]
+            for name, role, kw in wanted:
+                if s.scalar(select(User.id).where(User.name == name)) is None:
+                    add_user(s, name, role, DEMO_PASSWORD, **kw)
+    finally:
+        store.dispose()
+    return [(n, r) for n, r, _ in wanted]
 
 
 def _serve(db_url: str | None, host: str, port: int, *, debug: bool) -> None:
@@ -290,9 +334,21 @@ def serve_cmd(host: str, port: int, debug: bool, db_url: str | None) -> None:
     _serve(db_url, host, port, debug=debug)
 
 
-from .campaign.ledger_cli import register as _register_ledger  # noqa: E402
+def _register_commands() -> None:
+    """Add the command groups owned by other modules (ledger, visit areas, users)."""
+    from .campaign.ledger_cli import ledger_group
+    from .campaign.ledger_cli import register as register_ledger
+    from .campaign.plan_cli import register as register_plan
+    from .web.cli_users import register as register_users
 
-_register_ledger(main)
+    register_ledger(main)
+    register_plan(main)
+    register_users(main)
+    for name in ("measures", "weekly", "export"):
+        report_cmd.add_command(ledger_group.commands[name])
+
+
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

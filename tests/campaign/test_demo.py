@@ -31,6 +31,7 @@ def test_demo_builds_imports_and_reports(tmp_path: Path) -> None:
     assert s["problems_by_code"].get("repaired") == 1
     assert [i["encoding"] for i in data["imports"]][1] == "gbk"
     assert s["campaigns"] == ["2022年大走访"]
+    assert [u["role"] for u in data["users"]] == ["planner", "leader", "cadre", "admin"]
     # Running it again re-imports idempotently.
     r2 = CliRunner().invoke(main, ["demo", "--dir", str(out), "--no-serve", "--json"])
     again = json.loads(r2.output)

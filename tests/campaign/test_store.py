@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from zoufang.campaign.db import Store, current_revision, open_store
 from zoufang.campaign.geometry import compare_geometry_type
 from zoufang.campaign.models import Base, Grid, Township
+from zoufang.web import auth_models  # noqa: F401  (registers users and audit_log)
 
 
 def test_migrations_match_models(store: Store) -> None:

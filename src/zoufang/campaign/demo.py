@@ -3,8 +3,9 @@
 The files come from :func:`zoufang.demodata.generate_demo` (deterministic for a seed) and
 are imported exactly as a planner's files would be: grids first, then households and
 units (GCJ-02, as picked on a Chinese web map), then cadres; then a campaign with the
-default phases is created and a deterministic campaign of visits and issues is simulated
-into it (:func:`zoufang.campaign.simulate.simulate_campaign`, once per store).
+default phases is created, its visit areas are planned, and a deterministic campaign of
+visits and issues (each cadre in its own area) is simulated into it, once per store
+(:func:`zoufang.campaign.simulate.simulate_campaign`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from .areas_service import plan_campaign
 from .db import open_store
 from .importer import ImportReport, import_cadres, import_grids, import_targets
 from .ledger_models import Visit
@@ -56,6 +58,9 @@ def build_demo(out_dir: Path, *, db_url: str, seed: int = 20220301) -> DemoResul
             simulated = s.scalar(select(Visit.id).where(Visit.campaign_id == campaign_id)
                                  .limit(1)) is not None
         if not simulated:
+            # Plan the visit areas first so that each simulated cadre visits its own area.
+            plan_campaign(store, township=reports[0].township, campaign=DEMO_CAMPAIGN,
+                          time_limit_s=30, seed=0)
             simulate_campaign(store, town_id, campaign_id, seed)
         with store.session() as s:
             summary = summarise(s, s.get_one(Township, town_id))

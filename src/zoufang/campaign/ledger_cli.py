@@ -526,8 +526,8 @@ def _range(f: Callable[..., Any]) -> Callable[..., Any]:
 @ledger_group.command("measures")
 @_range
 @click.option("--level", "levels", multiple=True,
-              type=click.Choice(["township", "village", "grid", "cadre"]),
-              help="Levels to show (default all).")
+              type=click.Choice(["township", "village", "grid", "area", "cadre"]),
+              help="Levels to show (default all; area once visit areas are planned).")
 @click.option("--mask", is_flag=True, help="Mask cadres' names (for leaders).")
 @_TOWN
 @_DB
@@ -544,11 +544,19 @@ def ledger_measures(start: str | None, end: str | None, as_of: str | None,
         store = _store(db_url)
         with store.session() as s:
             town = _township(s, township)
-            m = compute_measures(s, town.id, start=_date(start), end=_date(end),
-                                 as_of=_datetime(as_of), levels=levels or LEVELS, mask=mask)
+            from .areas_service import area_groupings
+
+            areas = area_groupings(s, _campaign(s, town.id, None))
+            wanted = levels or (*LEVELS, "area")
+            m = compute_measures(
+                s, town.id, start=_date(start), end=_date(end), as_of=_datetime(as_of),
+                levels=[lv for lv in wanted if lv != "area"], mask=mask,
+                groupings=areas[0] if areas and "area" in wanted else None,
+                cadre_targets=areas[1] if areas else None)
         payload = {lvl: json.loads(df.to_json(orient="records", force_ascii=False))
                    for lvl, df in m.items()}
-        text = "\n\n".join(measures_to_chinese(df).drop(columns=["层级"]).to_string(index=False)
+        text = "\n\n".join(measures_to_chinese(df).drop(columns=["层级"])
+                           .to_string(index=False, na_rep="")
                            for df in m.values())
         return dict(measures=payload), text
 

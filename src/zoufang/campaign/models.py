@@ -260,4 +260,7 @@ class DataProblem(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     area_m2: Mapped[float | None] = mapped_column(Float)
 
-from . import ledger_models  # noqa: E402,F401  (registers the ledger tables)
+
+# The tables of the ledger and of visit areas live in their own modules; importing them
+# here registers them on Base.metadata wherever the models are used.
+from . import area_models, ledger_models  # noqa: E402,F401

@@ -115,6 +115,29 @@ def _assign(targets: list[Target], cadres: list[Cadre]) -> list[list[Target]]:
     return out
 
 
+def _runs_by_area(s: Session, campaign_id: int, targets: list[Target],
+                  cadres: list[Cadre]) -> list[list[Target]] | None:
+    """Each cadre's targets from the campaign's current area plan, or None without one.
+
+    Targets in no area are visited by nobody (they show as coverage gaps).
+    """
+    from .area_models import AreaPlan, AreaTarget, VisitArea
+
+    owner = dict(s.execute(
+        select(AreaTarget.target_id, VisitArea.cadre_id)
+        .join(VisitArea, VisitArea.id == AreaTarget.area_id)
+        .join(AreaPlan, AreaPlan.id == VisitArea.plan_id)
+        .where(AreaTarget.campaign_id == campaign_id, AreaPlan.status == "current")).all())
+    if not owner:
+        return None
+    by_cadre: dict[int, list[Target]] = {c.id: [] for c in cadres}
+    for t in targets:
+        cid = owner.get(t.id)
+        if cid in by_cadre:
+            by_cadre[cid].append(t)
+    return [by_cadre[c.id] for c in cadres]
+
+
 def simulate_campaign(store: Store, township_id: int, campaign_id: int, seed: int, *,
                       until: dt.datetime | None = None, issue_rate: float = 0.12
                       ) -> SimulationResult:
@@ -161,7 +184,7 @@ def simulate_campaign(store: Store, township_id: int, campaign_id: int, seed: in
                                 .order_by(Cadre.ext_id)))
         if not cadres or not targets:
             return res
-        runs = _assign(targets, cadres)
+        runs = _runs_by_area(s, campaign_id, targets, cadres) or _assign(targets, cadres)
         ticker = int(rng.integers(0, len(cadres))) if len(cadres) >= 4 else None
         visits: list[Visit] = []
         days = [v0 + dt.timedelta(days=i) for i in range((v1 - v0).days + 1)]

@@ -4,6 +4,7 @@ from alembic import context
 
 from zoufang.campaign.geometry import compare_geometry_type
 from zoufang.campaign.models import Base
+from zoufang.web import auth_models  # noqa: F401  (users and audit_log: web-owned tables)
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -1,0 +1,286 @@
+"""The application factory.
+
+``create_app(test_config=None)``: defaults, then environment variables (``ZOUFANG_*``),
+then the instance config (``instance/config.py``), then ``test_config``.
+
+Configuration keys (environment variable in brackets):
+
+``DB_URL`` [``ZOUFANG_DB``]
+    The store (default ``./zoufang.sqlite``).
+``SECRET_KEY`` [``ZOUFANG_SECRET_KEY``]
+    Signs the session cookies. Without one a random key is made at start (sessions
+    then end when the server restarts) and a warning is logged.
+``SESSION_MAX_AGE_S`` (8 h), ``SESSION_IDLE_S`` (30 min) [``ZOUFANG_SESSION_MAX_AGE_S``,
+``ZOUFANG_SESSION_IDLE_S``]
+    A session ends that long after log-in, or after that long without a request.
+``SESSION_COOKIE_SECURE`` [``ZOUFANG_COOKIE_SECURE``]
+    Set it when the app is served over HTTPS.
+``BASEMAP``, ``TILE_URL``, ``TILE_CRS``, ``TILE_ATTRIBUTION``, ``TILE_SUBDOMAINS``,
+``TIANDITU_KEY`` [``ZOUFANG_BASEMAP``, ...]
+    The basemap (:mod:`zoufang.web.basemaps`).
+``PLAN_TIME_LIMIT_S`` (30)
+    Default time limit of a planning job.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import secrets
+import zlib
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.security import safe_join
+
+from .._errors import ValidationError
+from .basemaps import basemap_from_config
+from .i18n import LANGS, current_lang, t
+from .security import current_viewer, init_security
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("zoufang.web")
+
+_ENV_KEYS = {
+    "DB_URL": "ZOUFANG_DB", "SECRET_KEY": "ZOUFANG_SECRET_KEY",
+    "SESSION_MAX_AGE_S": "ZOUFANG_SESSION_MAX_AGE_S", "SESSION_IDLE_S": "ZOUFANG_SESSION_IDLE_S",
+    "SESSION_COOKIE_SECURE": "ZOUFANG_COOKIE_SECURE", "BASEMAP": "ZOUFANG_BASEMAP",
+    "TILE_URL": "ZOUFANG_TILE_URL", "TILE_CRS": "ZOUFANG_TILE_CRS",
+    "TILE_ATTRIBUTION": "ZOUFANG_TILE_ATTRIBUTION", "TILE_SUBDOMAINS": "ZOUFANG_TILE_SUBDOMAINS",
+    "TIANDITU_KEY": "ZOUFANG_TIANDITU_KEY", "PLAN_TIME_LIMIT_S": "ZOUFANG_PLAN_TIME_LIMIT_S",
+}
+_INT_KEYS = ("SESSION_MAX_AGE_S", "SESSION_IDLE_S", "PLAN_TIME_LIMIT_S")
+_COMPRESSIBLE = ("text/html", "application/json", "application/geo+json", "text/css",
+                 "text/javascript", "application/javascript", "text/csv")
+
+#: A 256 × 256 light grey PNG: the "blank" basemap's every tile.
+_BLANK_TILE = None
+
+
+def _blank_tile() -> bytes:
+    global _BLANK_TILE
+    if _BLANK_TILE is None:
+        import struct
+
+        width = height = 256
+        raw = b"".join(b"\x00" + b"\xf2\xf2\xee" * width for _ in range(height))
+
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return (struct.pack(">I", len(data)) + kind + data
+                    + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+        _BLANK_TILE = (b"\x89PNG\r\n\x1a\n"
+                       + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                       + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return _BLANK_TILE
+
+
+def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(
+        DB_URL=None, SECRET_KEY=None, JSON_AS_ASCII=False,
+        SESSION_MAX_AGE_S=8 * 3600, SESSION_IDLE_S=30 * 60,
+        SESSION_COOKIE_NAME="zoufang_session", SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=False,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024, BASEMAP="osm", TILE_URL=None, TILE_CRS="wgs84",
+        TILE_ATTRIBUTION=None, TILE_SUBDOMAINS=None, TIANDITU_KEY=None,
+        PLAN_TIME_LIMIT_S=30, GZIP=True,
+    )
+    for key, env in _ENV_KEYS.items():
+        if os.environ.get(env):
+            val: Any = os.environ[env]
+            if key in _INT_KEYS:
+                val = int(val)
+            elif key == "SESSION_COOKIE_SECURE":
+                val = val.lower() in ("1", "true", "yes")
+            app.config[key] = val
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        if not app.config.get("TESTING"):
+            log.warning("no SECRET_KEY configured (ZOUFANG_SECRET_KEY): using a random one; "
+                        "sessions end when the server restarts")
+    app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_MAX_AGE_S"])
+
+
+def error_body(status: int, error: str, errors: list[dict[str, Any]] | None = None
+               ) -> dict[str, Any]:
+    """The one JSON error shape of every API endpoint."""
+    return {"ok": False, "error": error, "errors": errors or [], "status": status}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app (see the module docstring for the configuration)."""
+    from ..campaign.db import open_store
+    from . import auth_models  # noqa: F401  (registers users and audit_log)
+    from .jobs import Planning
+
+    app = Flask(__name__, instance_relative_config=True)
+    _config(app, test_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.compact = True  # type: ignore[attr-defined]
+    store = open_store(app.config["DB_URL"])
+    app.extensions["zoufang_store"] = store
+    app.extensions["zoufang_basemap"] = basemap_from_config(app.config)
+    app.extensions["zoufang_planning"] = Planning(store)
+    init_security(app)
+
+    from .views_admin import bp as admin_bp
+    from .views_api import bp as api_bp
+    from .views_auth import bp as auth_bp
+    from .views_common import bp as common_bp
+    from .views_field import bp as field_bp
+    from .views_leader import bp as leader_bp
+    from .views_planner import bp as planner_bp
+
+    for bp in (auth_bp, planner_bp, field_bp, leader_bp, admin_bp, common_bp, api_bp):
+        app.register_blueprint(bp)
+
+    app.jinja_env.globals.update(t=t, current_lang=current_lang, LANGS=LANGS)
+
+    @app.get("/")
+    def index() -> Any:
+        viewer = current_viewer()
+        if viewer is None:
+            return redirect(url_for("auth.login"))
+        home = {"planner": "planner.home", "cadre": "field.home", "leader": "leader.home",
+                "admin": "admin.home"}[viewer.role]
+        return redirect(url_for(home))
+
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        return app.send_static_file("favicon.svg")
+
+    @app.get("/tiles/blank/<int:z>/<int:x>/<int:y>.png")
+    def blank_tile(z: int, x: int, y: int) -> Response:
+        resp = Response(_blank_tile(), mimetype="image/png")
+        resp.headers["Cache-Control"] = "public, max-age=86400"
+        return resp
+
+    _install_errors(app)
+    _install_headers(app)
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _install_errors(app: Flask) -> None:
+    from .services import Forbidden, NotFound
+
+    def page(status: int, message: str) -> tuple[str, int]:
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        if status == 400 and g.get("csrf_failed"):
+            msg = t("csrf_failed")
+        elif status == 401:
+            msg = t("session_expired") if g.get("session_expired") else t("please_login")
+        elif status == 403:
+            msg = t("forbidden")
+        elif status == 404:
+            msg = t("not_found")
+        else:
+            msg = exc.description or exc.name
+        if _wants_json():
+            detail = [{"message": exc.description}] if exc.description and status == 400 else []
+            resp = jsonify(error_body(status, msg, detail))
+            resp.status_code = status
+            if status == 405 and exc.get_response().headers.get("Allow"):
+                resp.headers["Allow"] = exc.get_response().headers["Allow"]
+            return resp
+        return page(status, msg)
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(exc: Forbidden) -> Any:
+        if _wants_json():
+            return jsonify(error_body(403, str(exc) or t("forbidden"))), 403
+        return page(403, t("forbidden"))
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound) -> Any:
+        if _wants_json():
+            return jsonify(error_body(404, str(exc) or t("not_found"))), 404
+        return page(404, t("not_found"))
+
+    @app.errorhandler(ValidationError)
+    def _invalid(exc: ValidationError) -> Any:
+        from ..campaign.ledger import IssueConflict
+
+        status = 409 if isinstance(exc, IssueConflict) else 400
+        errors = [p.to_dict() for p in exc.problems]
+        if _wants_json():
+            return jsonify(error_body(status, exc.summary, errors)), status
+        return page(status, exc.summary)
+
+    @app.errorhandler(ValueError)
+    def _value(exc: ValueError) -> Any:
+        from ..campaign.ledger import IssueConflict
+
+        status = 409 if isinstance(exc, IssueConflict) else 400
+        msg = getattr(exc, "summary", None) or str(exc)
+        if _wants_json():
+            return jsonify(error_body(status, msg)), status
+        return page(status, msg)
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+            return _http(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return jsonify(error_body(500, t("error"))), 500
+        return page(500, t("error"))
+
+
+def _install_headers(app: Flask) -> None:
+    basemap = app.extensions["zoufang_basemap"]
+    img_src = " ".join(["'self'", "data:", "blob:", *basemap.origins()])
+    csp = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+           "style-src 'self' 'unsafe-inline'; "
+           f"img-src {img_src}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+           "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    gz_cache: dict[tuple[str, int], bytes] = {}
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("Content-Security-Policy", csp)
+        if request.endpoint == "static":
+            resp.headers["Cache-Control"] = "public, max-age=86400"
+        elif "Cache-Control" not in resp.headers:
+            resp.headers["Cache-Control"] = "no-store"
+        if not app.config.get("GZIP") or resp.status_code != 200 or \
+                "gzip" not in request.headers.get("Accept-Encoding", "") or \
+                resp.mimetype not in _COMPRESSIBLE or "Content-Encoding" in resp.headers:
+            return resp
+        if request.endpoint == "static":
+            key = (request.path, int(resp.content_length or 0))
+            if key not in gz_cache:
+                path = safe_join(app.static_folder or "", request.view_args["filename"])
+                if path is None:
+                    return resp
+                with open(path, "rb") as f:
+                    gz_cache[key] = gzip.compress(f.read(), 6)
+            resp.close()  # the file the static view opened
+            body = gz_cache[key]
+        else:
+            data = resp.get_data()
+            if len(data) < 1024:
+                return resp
+            body = gzip.compress(data, 5)
+        resp.direct_passthrough = False
+        resp.set_data(body)
+        resp.headers["Content-Encoding"] = "gzip"
+        resp.headers["Vary"] = "Accept-Encoding"
+        return resp

@@ -1,0 +1,151 @@
+"""UI labels in Chinese (default) and English, switchable per session.
+
+Labels use the words of DOMAIN.md. :func:`t` looks a key up in the session's language;
+an unknown key is shown as itself, so a missing label never breaks a page.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from flask import has_request_context, session
+
+__all__ = ["LANGS", "LABELS", "current_lang", "labels", "t"]
+
+LANGS: Final = ("zh", "en")
+
+#: key -> (Chinese, English)
+LABELS: Final[dict[str, tuple[str, str]]] = {
+    "app": ("走访 zoufang", "zoufang"),
+    "login": ("登录", "Log in"), "logout": ("退出", "Log out"),
+    "username": ("用户名", "User name"), "password": ("密码", "Password"),
+    "login_failed": ("用户名或密码错误", "Wrong user name or password"),
+    "session_expired": ("会话已过期，请重新登录", "Your session expired; please log in again"),
+    "please_login": ("请先登录", "Please log in"),
+    "forbidden": ("无权访问", "Forbidden"), "not_found": ("未找到", "Not found"),
+    "error": ("出错了", "Something went wrong"),
+    "csrf_failed": ("表单已失效，请刷新页面后重试",
+                    "The form expired; reload the page and try again"),
+    "lang_switch": ("English", "中文"),
+    "role_planner": ("规划员", "Planner"), "role_cadre": ("走访干部", "Field cadre"),
+    "role_leader": ("领导", "Leader"), "role_admin": ("管理员", "Administrator"),
+    "not_planned": ("尚未规划", "Not planned yet"),
+    "no_area": ("尚未分配走访区域", "No visit area assigned yet (not planned yet)"),
+    "no_area_help": ("走访区域规划完成后，这里会显示您的责任田和走访对象的联系方式。"
+                     "在此之前可以按走访对象编号登记走访。",
+                     "Once visit areas are planned this page shows your area and your "
+                     "targets' contacts. Until then, record visits by target number."),
+    "no_route": ("尚未规划今日路线", "Today's route is not planned yet"),
+    "no_route_help": ("路线规划功能上线后，这里会按顺序显示今日的走访点、预计时间"
+                      "和导航用的 GPX 文件。",
+                      "When routes are planned this page lists today's stops in order with "
+                      "expected times, and a GPX file for navigation apps."),
+    "areas_not_stored": ("走访区域尚未保存到数据库：规划结果只保存在本服务进程中，"
+                         "重启后需重新规划。",
+                         "Visit areas are not stored in the database yet: a plan lives in "
+                         "this server process only and is lost on restart."),
+    "township": ("乡镇", "Township"), "village": ("村/社区", "Village"), "grid": ("网格", "Grid"),
+    "grids": ("网格", "Grids"), "targets": ("走访对象", "Targets"),
+    "target": ("走访对象", "Target"),
+    "cadre": ("走访干部", "Cadre"), "cadres": ("走访人员", "Cadres"),
+    "ext_id": ("编号", "No."), "name": ("姓名/名称", "Name"), "kind": ("类型", "Kind"),
+    "address": ("地址", "Address"), "phone": ("电话", "Phone"), "tags": ("标签", "Tags"),
+    "placement": ("落格", "Placement"), "problems": ("数据问题", "Data problems"),
+    "problem": ("问题", "Problem"), "message": ("说明", "Message"),
+    "outside": ("网格外对象", "Targets outside every grid"),
+    "defects": ("网格缺陷", "Grid defects"),
+    "summary": ("概况", "Summary"), "map": ("地图", "Map"),
+    "planner_home": ("规划", "Planning"), "import": ("导入数据", "Import files"),
+    "import_help": ("与命令行相同的导入：任何一行有错则整份文件不导入，并列出所有问题。",
+                    "The same import as the CLI: a file with any invalid row is refused "
+                    "whole, listing every problem."),
+    "file": ("文件", "File"), "file_kind": ("数据类型", "Data"),
+    "crs": ("坐标系", "Coordinates"), "skip_invalid": ("跳过无效行", "Skip invalid rows"),
+    "upload": ("上传", "Upload"), "import_ok": ("导入完成", "Imported"),
+    "import_refused": ("导入被拒绝，未写入任何数据", "Import refused; nothing was written"),
+    "plan": ("走访区域规划", "Visit-area planning"), "start_plan": ("开始规划", "Start planning"),
+    "time_limit": ("时间上限（秒）", "Time limit (s)"), "job": ("任务", "Job"),
+    "progress": ("进度", "Progress"), "running": ("运行中", "running"),
+    "queued": ("排队中", "queued"), "done": ("完成", "done"), "failed": ("失败", "failed"),
+    "checker": ("独立校验", "Checker figures"), "violations": ("违反规则", "Violations"),
+    "areas": ("走访区域", "Visit areas"), "load_h": ("工作量（小时）", "Workload (h)"),
+    "capacity_h": ("可用时间（小时）", "Capacity (h)"), "balance": ("均衡偏差", "Balance"),
+    "utilisation": ("负荷率", "Utilisation"), "commute_m": ("通勤（米）", "Commute (m)"),
+    "contiguous": ("连片", "Contiguous"), "locked": ("锁定", "Locked"),
+    "lock": ("锁定", "Lock"), "unlock": ("解锁", "Unlock"),
+    "arrangement": ("安排表", "Arrangement table"), "download": ("下载", "Download"),
+    "no_plan": ("尚无规划结果", "No plan yet"),
+    "field_home": ("我的走访", "My visits"), "my_area": ("我的走访区域", "My area"),
+    "today_route": ("今日路线", "Today's route"), "gpx": ("导航文件 GPX", "GPX for navigation"),
+    "record_visit": ("登记走访", "Record a visit"), "target_no": ("走访对象编号", "Target number"),
+    "mode": ("方式", "Mode"), "outcome": ("结果", "Outcome"), "at": ("时间", "Time"),
+    "four_ones": ("四个一", "Four ones"), "notes": ("备注", "Notes"),
+    "issue_raised": ("群众反映的问题（如有）", "Issue raised (if any)"),
+    "category": ("问题类型", "Category"), "responsibility": ("责任类别", "Responsibility"),
+    "urgency": ("紧急程度", "Urgency"), "issue_text": ("问题内容", "Issue"),
+    "save": ("保存", "Save"), "visit_recorded": ("走访已登记", "Visit recorded"),
+    "visit_refused": ("登记未成功", "Visit not recorded"),
+    "my_issues": ("我负责的问题", "My issues"), "issue": ("问题", "Issue"),
+    "issue_no": ("问题编号", "Issue no."), "status": ("状态", "Status"),
+    "deadline": ("办理期限", "Deadline"), "warning": ("预警", "Warning"),
+    "unit": ("责任单位", "Responsible unit"), "history": ("办理过程", "History"),
+    "action": ("操作", "Action"), "reason": ("说明", "Reason"), "result": ("办理结果", "Result"),
+    "explanation": ("解释说明", "Explanation"), "handler": ("承办人", "Handler"),
+    "rating": ("评价", "Rating"), "apply": ("提交", "Apply"),
+    "previous_visits": ("以往走访", "Previous visits"), "hotspots": ("问题热点", "Hotspots"),
+    "lookback": ("回头看", "Look back"),
+    "leader_home": ("走访指标", "Measures"), "coverage": ("走访覆盖", "Coverage"),
+    "open_issues": ("未办结问题", "Open issues"), "exports": ("导出", "Exports"),
+    "visit_rate": ("走访率", "Visit rate"), "in_home_rate": ("入户率", "In-home rate"),
+    "response_rate": ("问题回应率", "Response rate"),
+    "resolution_rate": ("问题解决率", "Resolution rate"),
+    "satisfaction": ("满意度", "Satisfaction"), "overdue": ("逾期", "Overdue"),
+    "visited": ("已走访", "Visited"), "issues": ("问题数", "Issues"),
+    "unvisited": ("未走访对象", "Unvisited targets"),
+    "heat": ("未走访热力图", "Unvisited heat map"),
+    "last_visit": ("最近走访", "Last visit"), "drill": ("下钻", "Drill down"),
+    "back_up": ("返回上一级", "Up one level"),
+    "masked_note": ("个人信息已脱敏（如需查看请由管理员授权）。",
+                    "Personal data is masked (an administrator can grant access)."),
+    "export_ledger": ("导出台账（Excel）", "Export the ledger (Excel)"),
+    "export_note": ("每次导出个人信息都会记入审计日志。",
+                    "Every export of personal data is written to the audit log."),
+    "admin_home": ("用户与审计", "Users and audit"), "users": ("用户", "Users"),
+    "audit": ("审计日志", "Audit log"), "role": ("角色", "Role"),
+    "personal_data": ("可查看个人信息", "Sees personal data"),
+    "active": ("启用", "Active"), "when": ("时间", "When"), "who": ("用户", "Who"),
+    "detail": ("详情", "Detail"), "yes": ("是", "yes"), "no": ("否", "no"),
+    "none": ("无", "none"), "loading": ("加载中…", "Loading…"),
+    "load_failed": ("加载失败", "Load failed"), "details": ("详情", "Details"),
+    "empty_store": ("尚无数据。运行 zoufang demo 或导入网格、走访对象和走访人员。",
+                    "No data yet. Run zoufang demo or import grids, targets and cadres."),
+    "measures_pending": ("走访台账尚无记录，指标待走访开始后显示。",
+                         "No visits recorded yet; measures appear once visiting starts."),
+    "red": ("红色预警", "red warning"), "yellow": ("黄色预警", "yellow warning"),
+    "count": ("数量", "Count"), "all": ("全部", "All"), "list": ("列表", "List"),
+    "first_n": ("仅显示前 {n} 条", "Showing the first {n}"),
+    "status_page": ("状态", "Status"),
+}
+
+
+def current_lang() -> str:
+    """The session's language (``zh`` unless switched)."""
+    if has_request_context():
+        lang = session.get("lang")
+        if lang in LANGS:
+            return str(lang)
+    return "zh"
+
+
+def t(key: str, **fmt: object) -> str:
+    """The label ``key`` in the session's language (the key itself when unknown)."""
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if current_lang() == "zh" else pair[1]
+    return text.format(**fmt) if fmt else text
+
+
+def labels(*keys: str) -> dict[str, str]:
+    """Several labels as a dict (for the map scripts)."""
+    return {k: t(k) for k in keys}

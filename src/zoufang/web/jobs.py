@@ -1,0 +1,228 @@
+"""Background planning jobs: cut visit areas and pair them with cadres, off the request.
+
+A planner starts a job; one worker thread runs
+:func:`zoufang.campaign.areas_service.plan_campaign` (which reads the township from the
+store, solves, checks the plan with the independent checker and stores it as the
+campaign's current plan). The page polls the job for its stage and progress: the stages
+come from the service; within the solve, progress is the elapsed share of the time limit
+(the solver reports nothing finer).
+
+Plans, locks and the arrangement table live in the store (:mod:`zoufang.campaign.
+area_models`); this module keeps only the jobs themselves, in this process: with several
+server processes a job's progress is seen by the process that runs it (its result, once
+stored, by all).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+__all__ = ["Job", "PlanView", "Planning"]
+
+_STAGE_PROGRESS = {"queued": 0.0, "loading": 0.05, "building": 0.12, "solving": 0.2,
+                   "checking": 0.9, "storing": 0.95, "done": 1.0}
+
+
+@dataclass
+class PlanView:
+    """The township's current stored plan, with what the maps need.
+
+    ``result`` is :class:`~zoufang.campaign.areas_service.AreaPlanResult`;
+    ``target_cadre`` maps target id -> cadre 编号, ``grid_cadres`` grid code -> cadres,
+    ``grid_load_h`` grid code -> hours of work (an area's load shared evenly by its grids),
+    ``cadre_index`` cadre 编号 -> area number (for colours).
+    """
+
+    result: Any
+    target_cadre: dict[int, str]
+    grid_cadres: dict[str, list[str]]
+    grid_load_h: dict[str, float]
+    cadre_index: dict[str, int]
+
+    def public(self) -> dict[str, Any]:
+        """JSON form (the stored plan as the CLI shows it)."""
+        return dict(self.result.to_dict())
+
+
+@dataclass
+class Job:
+    """One planning job and its progress."""
+
+    id: str
+    township_id: int
+    started_by: str
+    time_limit_s: float
+    seed: int
+    status: str = "queued"
+    stage: str = "queued"
+    started_at: float = field(default_factory=time.time)
+    solve_started: float | None = None
+    finished_at: float | None = None
+    plan_id: int | None = None
+    error: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (progress refreshed while solving)."""
+        p = _STAGE_PROGRESS.get(self.stage, 0.0)
+        if self.stage == "solving" and self.solve_started is not None:
+            share = min((time.time() - self.solve_started) / max(self.time_limit_s, 1e-9), 1.0)
+            p = 0.2 + 0.7 * share
+        if self.status == "failed":
+            p = 1.0
+        return {"id": self.id, "status": self.status, "stage": self.stage,
+                "progress": round(p, 3), "error": self.error, "errors": self.errors,
+                "time_limit_s": self.time_limit_s, "started_by": self.started_by,
+                "plan_id": self.plan_id,
+                "elapsed_s": round((self.finished_at or time.time()) - self.started_at, 1)}
+
+
+def _areas_service() -> Any:
+    """The visit-area service, or None while that module is not in this tree."""
+    try:
+        from ..campaign import areas_service
+    except ImportError:  # pragma: no cover - only before the areas issue landed
+        return None
+    return areas_service
+
+
+class Planning:
+    """Planning jobs of one app, and reading/locking the stored plans."""
+
+    def __init__(self, store: Any, *, max_jobs: int = 200) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoufang-plan")
+        self._lock = threading.Lock()
+        self.jobs: dict[str, Job] = {}
+        self._max_jobs = max_jobs
+
+    @property
+    def available(self) -> bool:
+        """Is visit-area planning available in this build?"""
+        return _areas_service() is not None
+
+    def _township_name(self, township_id: int) -> str:
+        from ..campaign.models import Township
+
+        with self.store.session() as s:
+            t = s.get(Township, township_id)
+            if t is None:
+                raise LookupError(f"no township #{township_id}")
+            return t.name
+
+    def start(self, township_id: int, *, user: str, time_limit_s: float = 30.0,
+              seed: int = 0) -> Job:
+        """Queue a planning job for the township; returns at once."""
+        if not 1 <= time_limit_s <= 3600:
+            raise ValueError("Expected 1 <= time_limit_s <= 3600.")
+        if not self.available:
+            raise ValueError("visit-area planning is not available in this build")
+        job = Job(uuid.uuid4().hex[:12], township_id, user, float(time_limit_s), int(seed))
+        with self._lock:
+            if len(self.jobs) >= self._max_jobs:
+                for old in sorted(self.jobs.values(), key=lambda j: j.started_at)[:50]:
+                    if old.status in ("done", "failed"):
+                        self.jobs.pop(old.id, None)
+            self.jobs[job.id] = job
+        self._pool.submit(self._run, job)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        """The job ``job_id`` (None when unknown)."""
+        return self.jobs.get(job_id)
+
+    def latest_job(self, township_id: int) -> Job | None:
+        """The township's most recent job."""
+        mine = [j for j in self.jobs.values() if j.township_id == township_id]
+        return max(mine, key=lambda j: j.started_at) if mine else None
+
+    def latest(self, township_id: int) -> PlanView | None:
+        """The township's current stored plan (None when not planned yet)."""
+        svc = _areas_service()
+        if svc is None or township_id is None or township_id < 0:
+            return None
+        from ..campaign.area_models import AreaTarget, VisitArea
+
+        try:
+            name = self._township_name(township_id)
+            result = svc.current_plan(self.store, township=name)
+        except (LookupError, ValueError):  # no township, no campaign, no plan yet
+            return None
+        with self.store.session() as s:
+            areas = s.scalars(select(VisitArea).where(VisitArea.plan_id == result.plan_id)
+                              .order_by(VisitArea.number)).all()
+            by_area = {a.id: a.cadre_ext_id for a in areas}
+            target_cadre = {tid: by_area[aid] for tid, aid in s.execute(
+                select(AreaTarget.target_id, AreaTarget.area_id)
+                .where(AreaTarget.area_id.in_(list(by_area)))).all()}
+            grid_cadres: dict[str, list[str]] = defaultdict(list)
+            grid_load: dict[str, float] = defaultdict(float)
+            for a in areas:
+                grids = list(a.grids or [])
+                for g in grids:
+                    if a.cadre_ext_id not in grid_cadres[g]:
+                        grid_cadres[g].append(a.cadre_ext_id)
+                    grid_load[g] += (a.service_min + a.travel_min) / 60.0 / max(len(grids), 1)
+            index = {a.cadre_ext_id: a.number for a in areas}
+        return PlanView(result, target_cadre, dict(grid_cadres), dict(grid_load), index)
+
+    def set_lock(self, township_id: int, cadre_id: str, locked: bool, *,
+                 user: str | None = None) -> list[str]:
+        """Lock (or unlock) the pair of cadre ``cadre_id`` in the current plan; returns
+        the cadres whose pairs are locked.
+
+        Raises
+        ------
+        LookupError
+            No plan yet, or the cadre has no area in it.
+        """
+        svc = _areas_service()
+        if svc is None:
+            raise LookupError("visit-area planning is not available in this build")
+        name = self._township_name(township_id)
+        try:
+            if locked:
+                svc.lock(self.store, cadre=cadre_id, township=name, actor=user)
+            else:
+                svc.unlock(self.store, cadre=cadre_id, township=name)
+        except svc.NoPlanError as exc:
+            raise LookupError(exc.summary if hasattr(exc, "summary") else str(exc)) from None
+        view = self.latest(township_id)
+        return sorted(a["cadre_id"] for a in view.result.areas if a["locked"]) if view else []
+
+    def shutdown(self) -> None:
+        """Stop the worker (running jobs finish first)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ the job
+
+    def _stage(self, job: Job, stage: str) -> None:
+        job.stage = stage
+        if stage == "solving":
+            job.solve_started = time.time()
+
+    def _run(self, job: Job) -> None:
+        job.status = "running"
+        try:
+            svc = _areas_service()
+            assert svc is not None
+            res = svc.plan_campaign(self.store, township=self._township_name(job.township_id),
+                                    time_limit_s=job.time_limit_s, seed=job.seed,
+                                    actor=job.started_by,
+                                    on_stage=lambda st: self._stage(job, st))
+            job.plan_id = res.plan_id
+            job.status, job.stage = "done", "done"
+        except Exception as exc:  # any failure is shown in the page, never raised
+            job.status, job.stage = "failed", "failed"
+            job.error = getattr(exc, "summary", None) or f"{type(exc).__name__}: {exc}"
+            job.errors = [p.to_dict() for p in getattr(exc, "problems", [])][:200]
+        finally:
+            job.finished_at = time.time()
