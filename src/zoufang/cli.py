@@ -9,7 +9,6 @@ and name the file, row, field and reason; with ``--json`` they are printed as
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ import click
 from sqlalchemy import select
 
 from ._errors import ValidationError, format_problems
+from .campaign.cli_common import fail as _fail
+from .campaign.cli_common import township_of as _township
 
 __all__ = ["main"]
 
@@ -32,17 +33,6 @@ def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
     else:
         click.echo(text)
-
-
-def _fail(as_json: bool, exc: Exception) -> None:
-    problems = getattr(exc, "problems", [])
-    if as_json:
-        click.echo(json.dumps({"ok": False, "error": getattr(exc, "summary", str(exc)),
-                               "errors": [p.to_dict() for p in problems], "status": 1},
-                              ensure_ascii=False, indent=2, default=str))
-    else:
-        click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,25 +113,6 @@ def import_cmd(kind: str, file: Path, crs: str | None, township: str | None,
 
 
 # ----------------------------------------------------------------------------- report
-
-def _township(session: Any, name: str | None) -> Any:
-    from .campaign.models import Township
-
-    towns = session.scalars(select(Township).order_by(Township.id)).all()
-    if name is not None:
-        for t in towns:
-            if t.name == name:
-                return t
-        raise ValueError(f"no township {name!r}; the store has "
-                         f"{', '.join(t.name for t in towns) or 'none'}")
-    if len(towns) == 1:
-        return towns[0]
-    if not towns:
-        raise ValueError("the store is empty: import grids, targets and cadres first "
-                         "(or run `zoufang demo`)")
-    raise ValueError(f"several townships ({', '.join(t.name for t in towns)}); "
-                     "choose one with --township")
-
 
 @main.group("report", invoke_without_command=True)
 @click.option("--township", default=None)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,9 @@ import click
 from sqlalchemy import select
 
 from .._errors import ValidationError
+from .cli_common import fail as _fail
+from .cli_common import json_default as _json_default
+from .cli_common import township_of as _township
 
 __all__ = ["register"]
 
@@ -37,43 +39,6 @@ def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
                               default=_json_default))
     else:
         click.echo(text)
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (dt.date, dt.datetime)):
-        return o.isoformat()
-    if hasattr(o, "item"):
-        return o.item()
-    return str(o)
-
-
-def _fail(as_json: bool, exc: Exception) -> None:
-    problems = getattr(exc, "problems", [])
-    if as_json:
-        click.echo(json.dumps({"ok": False, "error": getattr(exc, "summary", str(exc)),
-                               "errors": [p.to_dict() for p in problems], "status": 1},
-                              ensure_ascii=False, indent=2, default=str))
-    else:
-        click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
-
-
-def _township(session: Any, name: str | None) -> Any:
-    from .models import Township
-
-    towns = session.scalars(select(Township).order_by(Township.id)).all()
-    if name is not None:
-        for t in towns:
-            if t.name == name:
-                return t
-        raise ValueError(f"no township {name!r}; the store has "
-                         f"{', '.join(t.name for t in towns) or 'none'}")
-    if len(towns) == 1:
-        return towns[0]
-    if not towns:
-        raise ValueError("the store is empty: import grids, targets and cadres first")
-    raise ValueError(f"several townships ({', '.join(t.name for t in towns)}); "
-                     "choose one with --township")
 
 
 def _campaign(session: Any, township_id: int, name: str | None) -> int | None:

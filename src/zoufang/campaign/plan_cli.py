@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,8 @@ from typing import Any
 import click
 
 from .._errors import ValidationError
+from .cli_common import fail as _fail
+from .cli_common import json_default as _json_default
 
 __all__ = ["plan_group", "register"]
 
@@ -38,31 +39,12 @@ _CAMP = click.option("--campaign", default=None,
                      help="Campaign name or id (default: the township's newest).")
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, dt.date | dt.datetime):
-        return o.isoformat()
-    if hasattr(o, "item"):
-        return o.item()
-    return str(o)
-
-
 def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
     if as_json:
         click.echo(json.dumps({"ok": True, **payload}, ensure_ascii=False, indent=2,
                               default=_json_default))
     else:
         click.echo(text)
-
-
-def _fail(as_json: bool, exc: Exception) -> None:
-    problems = getattr(exc, "problems", [])
-    if as_json:
-        click.echo(json.dumps({"ok": False, "error": getattr(exc, "summary", str(exc)),
-                               "errors": [p.to_dict() for p in problems], "status": 1},
-                              ensure_ascii=False, indent=2, default=str))
-    else:
-        click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
 
 
 def _run(as_json: bool, fn: Callable[[], tuple[dict[str, Any], str]]) -> None:
