@@ -15,4 +15,5 @@ bench-gridmap:
 	$(PYTHON) benchmarks/bench_gridmap.py
 
 lint:
+	$(PYTHON) -m pip install -e '.[dev]'
 	ruff check src tests benchmarks
