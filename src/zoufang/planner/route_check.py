@@ -69,8 +69,9 @@ class RouteCheckReport:
         recomputed from the node sequences.
     cost
         Recomputed objective: distance + fixed costs of used vehicles + penalties of
-        dropped optional nodes + priority weight × start time (start times as reported,
-        or, for bare sequences, the earliest possible).
+        dropped optional nodes + priority weight × time started after the node's due
+        time (``priority_due``, else 0; start times as reported, or, for bare
+        sequences, the earliest possible).
     vehicles_used
         Routes with at least one stop.
     """
@@ -247,7 +248,8 @@ def _check(problem: Any, plans: list[_Plan], dropped: Sequence[int],
                 out.append(Violation("max_duration", f"vehicle {k} is out {back - leave} > "
                                      f"max_duration {veh.max_duration}", vehicle=k))
         if problem.priority_weight is not None:
-            total_cost += sum(int(problem.priority_weight[s.node]) * st
+            due = getattr(problem, "priority_due", None) or [0] * n
+            total_cost += sum(int(problem.priority_weight[s.node]) * max(0, st - int(due[s.node]))
                               for s, st in zip(plan.stops, starts, strict=True))
     total_cost += total_distance
 

@@ -278,7 +278,11 @@ class RoutingProblem:
         may be left out at that cost. Without this argument every node is mandatory.
     priority_weight
         Optional cost per unit of start time per node, pulling priority nodes early
-        (0 for none).
+        (0 for none). With ``priority_due``, only the time after the due time costs.
+    priority_due
+        Optional per node: the time by which a weighted node should have started
+        (a soft deadline; the cost is ``priority_weight × max(0, start − due)``).
+        Without it the due time is 0.
     allowed_vehicles
         Optional per node: None for any vehicle, else the vehicle indices allowed.
     names
@@ -293,6 +297,7 @@ class RoutingProblem:
     demand: Sequence[int] | None = None
     drop_penalty: Sequence[int | None] | None = None
     priority_weight: Sequence[int] | None = None
+    priority_due: Sequence[int] | None = None
     allowed_vehicles: Sequence[Sequence[int] | None] | None = None
     names: Sequence[str] | None = None
 
@@ -332,6 +337,9 @@ class RoutingProblem:
         if self.priority_weight is not None:
             object.__setattr__(self, "priority_weight", _int_vector(
                 "priority_weight", self.priority_weight, n, problems))
+        if self.priority_due is not None:
+            object.__setattr__(self, "priority_due", _int_vector(
+                "priority_due", self.priority_due, n, problems))
         if self.allowed_vehicles is not None:
             allowed = list(self.allowed_vehicles)
             if len(allowed) != n:
@@ -550,7 +558,8 @@ class RoutingResult:
         if p.drop_penalty is not None:
             total += sum(p.drop_penalty[d.node] or 0 for d in self.dropped)
         if p.priority_weight is not None:
-            total += sum(p.priority_weight[v.node] * v.start
+            due = p.priority_due or [0] * p.num_nodes
+            total += sum(p.priority_weight[v.node] * max(0, v.start - due[v.node])
                          for r in self.routes for v in r.visits)
         return total
 
@@ -775,7 +784,8 @@ def _penalty(problem: RoutingProblem, node: int) -> int:
 
 def _run_search(problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
                 config: SearchConfig, seed: int, deadline: float,
-                vehicle_count_first: bool) -> _RawSolution:
+                vehicle_count_first: bool,
+                initial: Sequence[Sequence[int]] | None = None) -> _RawSolution:
     """Build the OR-Tools model for ``candidates`` and search until ``deadline``."""
     from ortools.constraint_solver import pywrapcp
 
@@ -838,7 +848,8 @@ def _run_search(problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
             if a2 - 1 >= b + 1:
                 cumul.RemoveInterval(b + 1, a2 - 1)
         if weights is not None and weights[i] > 0:
-            time_dim.SetCumulVarSoftUpperBound(index, 0, weights[i])
+            due = problem.priority_due[i] if problem.priority_due is not None else 0
+            time_dim.SetCumulVarSoftUpperBound(index, due, weights[i])
         if problem.is_mandatory(i):
             if soft_mandatory:
                 model.AddDisjunction([index], big)
@@ -859,7 +870,17 @@ def _run_search(problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
         model.AddDimensionWithVehicleCapacity(demand_cb, 0, caps, True, "load")
 
     params = _search_parameters(config, deadline - time.monotonic(), bool(optional))
-    solution = model.SolveWithParameters(params)
+    solution = None
+    if initial is not None:
+        # Start from the caller's routes (e.g. a greedy schedule): nodes not in the model
+        # (screened out) are skipped; an infeasible start falls back to a first solution.
+        routes = [[manager.NodeToIndex(pos[i]) for i in seq if i in pos and i in candidates]
+                  for seq in initial]
+        start = model.ReadAssignmentFromRoutes(routes, True)
+        if start is not None:
+            solution = model.SolveFromAssignmentWithParameters(start, params)
+    if solution is None:
+        solution = model.SolveWithParameters(params)
     if solution is None:
         return _RawSolution(config.label, seed, "no_solution")
     routes: list[tuple[int, list[int], int]] = []
@@ -876,10 +897,12 @@ def _run_search(problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
 
 
 def _worker(conn: Any, problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
-            config: SearchConfig, seed: int, deadline: float, vehicle_count_first: bool) -> None:
+            config: SearchConfig, seed: int, deadline: float, vehicle_count_first: bool,
+            initial: Sequence[Sequence[int]] | None = None) -> None:
     """Child-process entry: run one search and send the raw solution back."""
     try:
-        raw = _run_search(problem, candidates, config, seed, deadline, vehicle_count_first)
+        raw = _run_search(problem, candidates, config, seed, deadline, vehicle_count_first,
+                          initial)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, never lost
         raw = _RawSolution(config.label, seed, f"error: {exc!r}")
     conn.send(raw)
@@ -976,6 +999,7 @@ def solve(
     workers: int = 1,
     vehicle_count_first: bool = False,
     configs: Sequence[SearchConfig] | None = None,
+    initial: Sequence[Sequence[int]] | None = None,
 ) -> RoutingResult:
     """Route the vehicles of ``problem`` with OR-Tools within ``time_limit_s`` seconds.
 
@@ -997,6 +1021,12 @@ def solve(
     configs
         Search configurations, one per worker (cycled); default
         :data:`DEFAULT_PORTFOLIO`.
+    initial
+        Optional starting routes, one node sequence per vehicle (a feasible greedy
+        schedule, say): the search improves them instead of building a first solution.
+        OR-Tools' first-solution heuristics can fail on several windows per node with
+        optional nodes (every node left out); a feasible start avoids that. Ignored
+        when OR-Tools finds it infeasible.
 
     Returns
     -------
@@ -1029,12 +1059,12 @@ def solve(
         for config, s in jobs[1:]:
             recv, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_worker, daemon=True, args=(
-                send, problem, candidates, config, s, deadline, vehicle_count_first))
+                send, problem, candidates, config, s, deadline, vehicle_count_first, initial))
             proc.start()
             send.close()
             children.append((proc, recv))
     raws = [_run_search(problem, candidates, jobs[0][0], jobs[0][1], deadline,
-                        vehicle_count_first)]
+                        vehicle_count_first, initial)]
     for proc, recv in children:
         grace = max(deadline - time.monotonic(), 0.0) + 0.5
         if recv.poll(grace):
