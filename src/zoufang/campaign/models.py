@@ -261,6 +261,6 @@ class DataProblem(Base):
     area_m2: Mapped[float | None] = mapped_column(Float)
 
 
-# The tables of the ledger and of visit areas live in their own modules; importing them
-# here registers them on Base.metadata wherever the models are used.
-from . import area_models, ledger_models  # noqa: E402,F401
+# The tables of the ledger, of visit areas and of daily routes live in their own modules;
+# importing them here registers them on Base.metadata wherever the models are used.
+from . import area_models, ledger_models, route_models  # noqa: E402,F401

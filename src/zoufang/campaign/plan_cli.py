@@ -1,5 +1,7 @@
 """Commands of the visit-area plan: ``zoufang plan areas|lock|unlock|show|publish``.
 
+The daily-route commands of the same group live in :mod:`zoufang.campaign.routes_cli`.
+
 Registered on the main group by :func:`register`. Every command takes ``--db URL``,
 ``--township NAME`` (default: the only one) and ``--campaign NAME`` (default: the
 township's newest campaign), and prints JSON with ``--json``; errors exit with status 1
@@ -338,5 +340,7 @@ def plan_publish_cmd(out: Path, masked: bool, campaign: str | None, township: st
 
 
 def register(main: click.Group) -> None:
-    """Add the ``plan`` group to the main command."""
+    """Add the ``plan`` group (with the daily-route commands) to the main command."""
+    from . import routes_cli  # noqa: F401 - registers ``plan routes`` and ``route-settings``
+
     main.add_command(plan_group)
