@@ -565,7 +565,8 @@ def build_problem(job: CadreJob, settings: RouteSettings, travel: Any) -> _Built
         raise ValueError(f"cadre {job.cadre_ext_id}: no days to plan")
     hours = {d: (settings.cadre_hours.get(d) or job.hours_per_day) for d in DAY_TYPES}
     days = _day_windows(job, settings, hours)
-    day_len = max((m for *_x, m in days), default=0)
+    # A chunk of a block takes at most half of the shortest day, leaving room for travel.
+    day_len = min((m for *_x, m in days if m > 0), default=0)
     # Retries whose every other slot is gone fall back to any slot.
     targets = list(job.targets)
     # Group by point (same_point_m), kind, purpose and excluded slots; chunk big groups.
@@ -602,6 +603,11 @@ def build_problem(job: CadreJob, settings: RouteSettings, travel: Any) -> _Built
     matrix = travel.matrix(points, job.mode)
     duration = -(-matrix.duration_s(settings.speed_kmh(job.mode)) // UNIT_S)  # ceil
     distance = np.ceil(matrix.distance_m).astype(np.int64)
+    # Chunks of one block share a point: no travel between them (a road matrix would
+    # count the walk to the road and back).
+    same = (points[:, None, :] == points[None, :, :]).all(axis=-1)
+    distance[same] = 0
+    duration[same] = 0
     n = len(points)
 
     def up(x: int) -> int:
@@ -699,8 +705,9 @@ def _schedule_from(job: CadreJob, built: _Built, routes: Sequence[tuple[int, lis
         line: list[tuple[float, float]] = []
         if with_lines:
             path = [0] + list(seq) + [0]
+            pts = built.matrix.points
             for i, j in zip(path, path[1:], strict=False):
-                if i == j:
+                if i == j or tuple(pts[i]) == tuple(pts[j]):
                     continue
                 seg = built.matrix.line(i, j)
                 line.extend(seg if not line else seg[1:])
