@@ -60,8 +60,8 @@ from .route_models import (
 )
 from .visits import SETTLED_OUTCOMES
 
-__all__ = ["PHASES", "RoutePlanResult", "RoutesInputError", "load_settings",
-           "plan_routes", "save_settings", "travel_model"]
+__all__ = ["PHASES", "RoutePlanResult", "RoutesInputError", "cadre_jobs", "load_settings",
+           "plan_routes", "save_settings", "solve_jobs", "travel_model"]
 
 #: Phases that can be routed: the visit phase (its concentrated push when it has one),
 #: the push alone, and the revisit phase (回访).
@@ -299,6 +299,20 @@ def _read(session: Session, camp: Campaign, phase_kind: str, as_of: dt.datetime 
                                                      RoutePlan.status == "current"))
     return _Read(camp, phase_kind, phase.name, days, as_of, jobs, cadre_rows, left_out,
                  n_targets, warnings, prev)
+
+
+def cadre_jobs(store: Store, *, township: str | None = None, campaign: str | None = None,
+               phase: str = "visit", as_of: dt.datetime | None = None,
+               cadre: str | None = None) -> tuple[RouteSettings, list[CadreJob]]:
+    """Return the settings and the per-cadre jobs :func:`plan_routes` would solve.
+
+    For benchmarks and baselines that plan the same jobs another way.
+    """
+    with store.session() as s:
+        camp = resolve_campaign(s, township=township, campaign=campaign)
+        settings = load_settings(s, camp.id)
+        rd = _read(s, camp, phase, as_of, cadre, settings, None)
+    return settings, rd.jobs
 
 
 # --------------------------------------------------------------------------------------
