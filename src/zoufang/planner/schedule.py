@@ -417,7 +417,10 @@ class CadreJob:
 
 @dataclass(frozen=True)
 class ScheduledStop:
-    """One target on a day's route (``stop`` is shared by targets at one point)."""
+    """One target on a day's route.
+
+    ``stop``, ``lon`` and ``lat`` are shared by the units of a block (one place).
+    """
 
     stop: int
     unit_order: int
@@ -583,6 +586,8 @@ def build_problem(job: CadreJob, settings: RouteSettings, travel: Any) -> _Built
     chunk_cap = max(day_len // 2, 1)
     for members in buckets.values():
         members.sort(key=lambda t: (_natural(t.unit), t.target_id))
+        # The stop's place: its first unit's point, shared by every chunk of the block.
+        place = (members[0].lon, members[0].lat)
         svc = settings.service_of(members[0].kind) * 60
         per = max(1, chunk_cap // max(svc, 1))
         for c in range(0, len(members), per):
@@ -595,9 +600,7 @@ def build_problem(job: CadreJob, settings: RouteSettings, travel: Any) -> _Built
             if not windows:
                 no_window.extend(chunk)
                 continue
-            lon = float(np.mean([t.lon for t in chunk]))
-            lat = float(np.mean([t.lat for t in chunk]))
-            groups.append(_Group((lon, lat), chunk, service_s, windows,
+            groups.append(_Group(place, chunk, service_s, windows,
                                  any(t.priority for t in chunk)))
     points = np.asarray([job.base] + [g.point for g in groups], dtype=float)
     matrix = travel.matrix(points, job.mode)
@@ -701,7 +704,7 @@ def _schedule_from(job: CadreJob, built: _Built, routes: Sequence[tuple[int, lis
                 s0 = start + u * svc
                 stops.append(ScheduledStop(stop_no, unit_base + u, m.target_id, m.purpose,
                                            m.priority, at(arrive if u == 0 else s0), at(s0),
-                                           at(s0 + svc), m.lon, m.lat))
+                                           at(s0 + svc), g.point[0], g.point[1]))
         line: list[tuple[float, float]] = []
         if with_lines:
             path = [0] + list(seq) + [0]

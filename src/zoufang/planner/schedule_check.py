@@ -21,6 +21,8 @@ Violation codes
 ``retry_same_slot`` a retry at a slot that already failed while another slot was open
 ``service``         a visit shorter than its kind's service minutes
 ``distance``        the day's reported distance differs from the recomputed one
+``stop_spread``     a target reported at a stop farther than ``same_point_m`` from
+                    where it is (a stop is one place: no travel inside it)
 """
 
 from __future__ import annotations
@@ -150,6 +152,15 @@ def check_schedule(job: Any, settings: Any, schedule: Any, travel: Any) -> Sched
             seen.add(s.target_id)
             here = index[(s.lon, s.lat)]
             leg = dist[prev, here]
+            own = targets.get(s.target_id)
+            if own is not None:
+                # A stop is one place (a block): each unit must really lie there.
+                apart = float(np.hypot((s.lon - own.lon) * 111_320 * np.cos(np.radians(own.lat)),
+                                       (s.lat - own.lat) * 110_540))
+                if apart > settings.same_point_m + 0.5:
+                    out.append(ScheduleViolation("stop_spread", f"target {s.target_id} is "
+                                                 f"{apart:.0f} m from its stop {s.stop}",
+                                                 d.day, s.target_id))
             meters += leg
             earliest = t + dt.timedelta(seconds=float(np.ceil(leg / speed)) - _TOL_S)
             if s.start < earliest:
