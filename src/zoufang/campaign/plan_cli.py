@@ -342,5 +342,6 @@ def plan_publish_cmd(out: Path, masked: bool, campaign: str | None, township: st
 def register(main: click.Group) -> None:
     """Add the ``plan`` group (with the daily-route commands) to the main command."""
     from . import routes_cli  # noqa: F401 - registers ``plan routes`` and ``route-settings``
+    from .route_export_cli import route_show_cmd  # noqa: F401 - and ``plan route-export``
 
     main.add_command(plan_group)

@@ -459,19 +459,43 @@ def my_area() -> Response:
         return _ok(planned=True, targets=sv.my_area(s, _viewer(), area))
 
 
-@api("/me/route", roles=("cadre",), summary="Today's route (planned: false until routes "
-     "are planned).", tag="field")
+@api("/me/route", roles=("cadre",), summary="My route of a day (?day=YYYY-MM-DD, default "
+     "today or my next route day): its stops with times, my route days, what was left out "
+     "(planned: false until routes are planned).",
+     params=(("day", "query", "string"), ("phase", "query", "string")), tag="field")
 def my_route() -> Response:
-    """Today's route."""
-    return _ok(planned=False, message="尚未规划今日路线 / today's route is not planned yet",
-               stops=[])
+    """Return the cadre's own route of a day."""
+    from ..campaign import route_exports as rx
+    from .views_field import cadre_day
+
+    v = _viewer()
+    with _store().session() as s:
+        found = cadre_day(s, v, _date("day"), request.args.get("phase") or None)
+        if found is None:
+            return _ok(planned=False, message="尚未规划今日路线 / today's route is not planned "
+                       "yet", stops=[])
+        cr, view = found
+        left = (rx.left_out(s, cr.plan.id, v.cadre_id, reveal=True)
+                if view is not None and v.cadre_id is not None else [])
+    return _ok(planned=True, plan_id=cr.plan.id, phase=cr.plan.phase_kind,
+               days=[d.isoformat() for d in cr.days],
+               day=view.day.isoformat() if view else None,
+               previous=cr.previous.isoformat() if cr.previous else None,
+               next=cr.next.isoformat() if cr.next else None,
+               route=view.to_dict() if view else None,
+               stops=view.to_dict()["stops"] if view else [], left_out=left)
 
 
-@api("/me/route.gpx", roles=("cadre",), summary="Today's route as GPX for navigation apps "
-     "(404 until routes are planned).", produces="application/gpx+xml", tag="field")
+@api("/me/route.gpx", roles=("cadre",), summary="My route of a day (?day=YYYY-MM-DD, default "
+     "today or my next route day) as GPX 1.1 (WGS-84) for navigation apps (404 until "
+     "routes are planned).", params=(("day", "query", "string"), ("phase", "query", "string")),
+     produces="application/gpx+xml", tag="field")
 def my_route_gpx() -> Response:
-    """GPX of today's route."""
-    raise sv.NotFound("today's route is not planned yet (尚未规划今日路线)")
+    """GPX of the cadre's own route of a day."""
+    from .views_field import route_file_response
+
+    return route_file_response(_viewer(), "gpx", _date("day"),
+                               request.args.get("phase") or None)
 
 
 @api("/me/visits", ("GET", "POST"), roles=("cadre",), summary="GET: my latest visits. "

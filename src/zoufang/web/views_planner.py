@@ -1,4 +1,7 @@
-"""Planner pages (规划员): township map, imports, planning jobs, locks, arrangement table."""
+"""Planner pages (规划员): township map, imports, planning jobs, locks, arrangement table.
+
+``/planner/routes`` lists the daily routes of every cadre with each day's exports.
+"""
 
 from __future__ import annotations
 
@@ -148,3 +151,66 @@ def arrangement(fmt: str) -> Response:
           detail={"table": "安排表", "format": fmt})
     return _download(data, name, "text/csv" if fmt == "csv" else
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+_ROUTE_PHASES = ("visit", "push", "revisit")
+
+
+def _route_phase() -> str:
+    phase = request.args.get("phase") or "visit"
+    if phase not in _ROUTE_PHASES:
+        raise ValueError(f"phase was {phase!r}; expected one of {', '.join(_ROUTE_PHASES)}")
+    return phase
+
+
+def _route_campaign(session: Any, township_id: int) -> int:
+    from ..campaign.route_exports import newest_campaign_id
+
+    camp = newest_campaign_id(session, township_id)
+    if camp is None:
+        raise sv.NotFound("the township has no campaign yet")
+    return camp
+
+
+@bp.get("/routes")
+def routes() -> str:
+    """Daily routes of the current route plan: every cadre, its days and their exports."""
+    from ..campaign.route_exports import newest_campaign_id, plan_days
+    from ..campaign.routes_service import current_route_plan, plan_result
+
+    viewer = current_viewer()
+    phase = _route_phase()
+    store = _ext()[0]
+    with store.session() as s:
+        camp = newest_campaign_id(s, viewer.township_id)
+        plan = current_route_plan(s, camp, phase) if camp is not None else None
+        res = plan_result(s, plan) if plan is not None else None
+        days = {k: [d.isoformat() for d in v]
+                for k, v in (plan_days(s, plan.id) if plan is not None else {}).items()}
+    return render_template("planner/routes.html", res=res, days=days, phase=phase,
+                           phases=_ROUTE_PHASES)
+
+
+@bp.get("/routes/<cadre>/<day>.<fmt>")
+def route_day_file(cadre: str, day: str, fmt: str) -> Response:
+    """Download one cadre-day of the current route plan (stop list, GPX or GeoJSON).
+
+    With residents' names (the planner's copy); written to the audit log.
+    """
+    import datetime as dt
+
+    from ..campaign import route_exports as rx
+    from .views_field import day_file_response
+
+    viewer = current_viewer()
+    if fmt not in rx.FORMATS:
+        raise sv.NotFound(f"no such format {fmt!r}")
+    try:
+        the_day = dt.date.fromisoformat(day)
+    except ValueError:
+        raise ValueError(f"day was {day!r}; expected a date YYYY-MM-DD") from None
+    with _ext()[0].session() as s:
+        plan = rx.find_plan(s, _route_campaign(s, viewer.township_id), _route_phase())
+        view = rx.load_day(s, plan.id, cadre, the_day, reveal=True)
+    return day_file_response(view, fmt, township_id=viewer.township_id,
+                             attachment=fmt != "html")
