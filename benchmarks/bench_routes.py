@@ -65,7 +65,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         db_url = f"sqlite:///{tmp}/demo.sqlite"
-        build_demo(Path(tmp), db_url=db_url)
+        build_demo(Path(tmp), db_url=db_url, routes=False)
         build_s = time.perf_counter() - t0
         roads = Path(tmp) / "roads.geojson"
         store = open_store(db_url)

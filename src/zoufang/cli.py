@@ -240,12 +240,15 @@ def demo_cmd(out_dir: Path, seed: int, no_serve: bool, host: str, port: int,
         return
     users = _demo_users(db_url, result.summary.township)
     text = "\n".join([*(_report_text(r) for r in result.reports), "",
-                      format_summary(result.summary), "", f"store: {db_url}",
+                      format_summary(result.summary), "",
+                      *([result.routes.summary(), ""] if result.routes else []),
+                      f"store: {db_url}",
                       "demo users (password " + DEMO_PASSWORD + "): "
                       + ", ".join(f"{n} ({r})" for n, r in users)])
     _emit(as_json, {"ok": True, "db": db_url,
                     "imports": [r.to_dict() for r in result.reports],
                     "summary": result.summary.to_dict(),
+                    "routes": result.routes.to_dict() if result.routes else None,
                     "users": [{"name": n, "role": r} for n, r in users]}, text)
     if not no_serve:
         _serve(db_url, host, port, debug=False)

@@ -32,8 +32,15 @@ def test_demo_builds_imports_and_reports(tmp_path: Path) -> None:
     assert [i["encoding"] for i in data["imports"]][1] == "gbk"
     assert s["campaigns"] == ["2022年大走访"]
     assert [u["role"] for u in data["users"]] == ["planner", "leader", "cadre", "admin"]
+    routes = data["routes"]   # every cadre's days of the 10-day push, over the demo's roads
+    assert routes["first_day"] == "2022-03-01" and routes["last_day"] == "2022-03-10"
+    assert routes["travel"] == "roads:roads.geojson" and len(routes["cadres"]) == s["cadres"]
+    assert routes["figures"]["failed"] == 0 and routes["figures"]["violations"] == 0
+    assert routes["n_routed"] + routes["n_left_out"] == routes["n_targets"]
+    assert routes["n_routed"] >= 0.5 * routes["n_targets"]
     # Running it again re-imports idempotently.
     r2 = CliRunner().invoke(main, ["demo", "--dir", str(out), "--no-serve", "--json"])
     again = json.loads(r2.output)
     assert all(i["inserted"] == 0 and i["updated"] == 0 for i in again["imports"])
     assert again["summary"]["targets"] == s["targets"]
+    assert again["routes"]["plan_id"] == routes["plan_id"]   # planned once per store

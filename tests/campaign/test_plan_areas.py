@@ -479,7 +479,7 @@ def test_demo_township_plan(tmp_path: Path) -> None:
     from zoufang.campaign.demo import build_demo
 
     db = f"sqlite:///{tmp_path / 'demo.sqlite'}"
-    build_demo(tmp_path / "demo", db_url=db)
+    build_demo(tmp_path / "demo", db_url=db, routes=False)
     store = open_store(db)
     try:
         t0 = time.perf_counter()

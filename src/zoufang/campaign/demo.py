@@ -5,11 +5,13 @@ are imported exactly as a planner's files would be: grids first, then households
 units (GCJ-02, as picked on a Chinese web map), then cadres; then a campaign with the
 default phases is created, its visit areas are planned, and a deterministic campaign of
 visits and issues (each cadre in its own area) is simulated into it, once per store
-(:func:`zoufang.campaign.simulate.simulate_campaign`).
+(:func:`zoufang.campaign.simulate.simulate_campaign`); last, every cadre's daily routes of
+the 10-day push are planned over the demo's roads (once per store).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from .importer import ImportReport, import_cadres, import_grids, import_targets
 from .ledger_models import Visit
 from .models import Township
 from .phases import create_campaign
+from .routes_service import RoutePlanResult, current_route_plan, plan_result, plan_routes
 from .simulate import simulate_campaign
 from .summary import TownshipSummary, summarise
 
@@ -35,10 +38,17 @@ class DemoResult:
 
     reports: list[ImportReport]
     summary: TownshipSummary
+    routes: RoutePlanResult | None = None
 
 
-def build_demo(out_dir: Path, *, db_url: str, seed: int = 20220301) -> DemoResult:
-    """Generate the demo files into ``out_dir`` and import them into the store ``db_url``."""
+def build_demo(out_dir: Path, *, db_url: str, seed: int = 20220301, routes: bool = True,
+               route_time_limit_s: float = 0.5) -> DemoResult:
+    """Generate the demo files into ``out_dir`` and import them into the store ``db_url``.
+
+    Once per store: plan the visit areas, simulate the campaign's visits and issues, and
+    (with ``routes``) plan every cadre's daily routes of the 10-day push over the demo's
+    roads from its first day, so the cadre's route page has something to show.
+    """
     from ..demodata import generate_demo
 
     files = generate_demo(Path(out_dir), seed=seed)
@@ -62,8 +72,20 @@ def build_demo(out_dir: Path, *, db_url: str, seed: int = 20220301) -> DemoResul
             plan_campaign(store, township=reports[0].township, campaign=DEMO_CAMPAIGN,
                           time_limit_s=30, seed=0)
             simulate_campaign(store, town_id, campaign_id, seed)
+        if routes:
+            with store.session() as s:
+                routed = current_route_plan(s, campaign_id) is not None
+            if not routed:
+                plan_routes(store, township=reports[0].township, campaign=DEMO_CAMPAIGN,
+                            as_of=dt.datetime(2022, 3, 1), roads=files.roads,
+                            time_limit_s=route_time_limit_s, actor="demo")
+        route_result = None
+        with store.session() as s:
+            plan = current_route_plan(s, campaign_id)
+            if plan is not None:
+                route_result = plan_result(s, plan)
         with store.session() as s:
             summary = summarise(s, s.get_one(Township, town_id))
     finally:
         store.dispose()
-    return DemoResult(reports, summary)
+    return DemoResult(reports, summary, route_result)
