@@ -312,3 +312,19 @@ def test_on_guixi_streets_line_follows_roads() -> None:
         lat = np.radians(xy[:, 1].mean())
         seg = np.hypot(np.diff(xy[:, 0]) * 111_320 * np.cos(lat), np.diff(xy[:, 1]) * 110_540)
         assert seg.sum() == pytest.approx(d.distance_m, rel=0.03)
+
+
+def test_days_available_caps_days_worked() -> None:
+    """A cadre available 2 of the 4 days visits on at most 2; the router picks which."""
+    j = job(lattice(30), max_days=2)
+    sched = plan_cadre(j, SETTINGS, TRAVEL, time_limit_s=1.0)
+    checked(j, sched)
+    assert len([d for d in sched.days if d.stops]) == 2
+    assert sched.left_out and {x.reason for x in sched.left_out} == {"days_full"}
+    base = plan_cadre_baseline(j, SETTINGS, TRAVEL)
+    checked(j, base)
+    assert len(sched.routed_ids) >= len(base.routed_ids)
+    free = plan_cadre(dataclasses.replace(j, max_days=None), SETTINGS, TRAVEL,
+                      time_limit_s=1.0)
+    rep = check_schedule(j, SETTINGS, free, TRAVEL)
+    assert "too_many_days" in {v.code for v in rep.violations}

@@ -293,7 +293,8 @@ def _read(session: Session, camp: Campaign, phase_kind: str, as_of: dt.datetime 
             mode = settings.mode
         jobs.append(CadreJob(c.ext_id, base, tuple(days), tuple(stops),
                              hours_per_day=float(c.hours_per_day or 3.0), mode=mode,
-                             not_before=as_of, name=c.name))
+                             not_before=as_of, name=c.name,
+                             max_days=_days_left(c, all_days, days)))
     prev = session.scalar(select(RoutePlan.id).where(RoutePlan.campaign_id == camp.id,
                                                      RoutePlan.phase_kind == phase_kind,
                                                      RoutePlan.status == "current"))
@@ -313,6 +314,18 @@ def cadre_jobs(store: Store, *, township: str | None = None, campaign: str | Non
         settings = load_settings(s, camp.id)
         rd = _read(s, camp, phase, as_of, cadre, settings, None)
     return settings, rd.jobs
+
+
+def _days_left(c: Cadre, all_days: list[dt.date], days: list[dt.date]) -> int | None:
+    """Days the cadre may still visit: its days available, less the phase's days gone.
+
+    A cadre available fewer days than the phase has works at most that many; in a re-plan
+    the days already past are assumed worked (None when there is no cap).
+    """
+    avail = int(c.days_available or 0)
+    if avail <= 0 or avail >= len(all_days):
+        return None
+    return max(0, avail - (len(all_days) - len(days)))
 
 
 # --------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ Checked rules (violation codes)
 ``capacity``            route demand above the vehicle's capacity
 ``time_mismatch``       reported arrival, end or return differs from the recomputed one
 ``distance_mismatch``   reported route distance differs from the recomputed one
+``too_many_vehicles``   more vehicles used than ``max_active_vehicles``
 """
 
 from __future__ import annotations
@@ -273,6 +274,10 @@ def _check(problem: Any, plans: list[_Plan], dropped: Sequence[int],
         if i not in depots and i not in seen and i not in dropped_seen:
             out.append(Violation("missing", f"node {i} is neither routed nor listed as dropped",
                                  node=i))
+    cap = getattr(problem, "max_active_vehicles", None)
+    if cap is not None and used > cap:
+        out.append(Violation("too_many_vehicles", f"{used} vehicles used > "
+                             f"max_active_vehicles {cap}"))
     return RouteCheckReport(tuple(out), total_distance, total_cost, used)
 
 

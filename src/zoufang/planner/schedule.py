@@ -402,7 +402,9 @@ class CadreJob:
     """What to plan for one cadre: base, days, targets.
 
     ``not_before`` is the moment routing starts (a re-plan in the middle of a day starts
-    that day's route no earlier); ``hours_per_day`` the cadre's own daily hours.
+    that day's route no earlier); ``hours_per_day`` the cadre's own daily hours;
+    ``max_days`` the most days the cadre visits (its days available), the router choosing
+    which.
     """
 
     cadre_ext_id: str
@@ -413,6 +415,7 @@ class CadreJob:
     mode: str = "walk"
     not_before: dt.datetime | None = None
     name: str = ""
+    max_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -632,6 +635,7 @@ def build_problem(job: CadreJob, settings: RouteSettings, travel: Any) -> _Built
         priority_due=[0] + [due] * len(groups),
         names=["base"] + [g.members[0].label or f"target {g.members[0].target_id}"
                           for g in groups],
+        max_active_vehicles=job.max_days,
     )
     assert problem.num_nodes == n
     day0 = dt.datetime.combine(job.days[0], dt.time())
@@ -775,6 +779,7 @@ def plan_cadre(job: CadreJob, settings: RouteSettings, travel: Any, *,
 def nearest_neighbour(problem: RoutingProblem) -> list[tuple[int, list[int], int]]:
     """Greedy routes: each vehicle in order, always to the nearest node it can still serve.
 
+    Vehicles are used in order, at most ``max_active_vehicles`` of them.
     From the start node at ``earliest``, go to the closest (objective matrix) unrouted
     node whose window can still be met and from which the vehicle can still get back in
     time and within ``max_duration``; stop when none is left. Returns
@@ -783,7 +788,11 @@ def nearest_neighbour(problem: RoutingProblem) -> list[tuple[int, list[int], int
     dur, cost = problem.duration, problem.cost_matrix
     left = set(problem.visit_nodes)
     out: list[tuple[int, list[int], int]] = []
+    cap = problem.max_active_vehicles
     for k, v in enumerate(problem.vehicles):
+        if cap is not None and sum(1 for _k, seq, _l in out if seq) >= cap:
+            out.append((k, [], v.earliest))
+            continue
         t, prev, seq = v.earliest, v.start_node, []
         first_start: int | None = None
         while left:

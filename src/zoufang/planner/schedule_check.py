@@ -12,6 +12,7 @@ Violation codes
 ``duplicate``       a target routed twice, or routed and left out
 ``missing``         a target neither routed nor left out
 ``bad_day``         a route on a day that is not one of the job's days
+``too_many_days``   more days with visits than the cadre's days available
 ``early_departure`` leaves before the cadre's window (or the re-plan moment)
 ``late_return``     back after the cadre's window closes
 ``too_long``        out longer than the day's hours
@@ -207,6 +208,10 @@ def check_schedule(job: Any, settings: Any, schedule: Any, travel: Any) -> Sched
                                          f"recomputed {meters:.0f} m", d.day))
         rep.distance_m += meters
         rep.routed += len(d.stops)
+    worked = sum(1 for d in schedule.days if d.stops)
+    if getattr(job, "max_days", None) is not None and worked > job.max_days:
+        out.append(ScheduleViolation("too_many_days", f"{worked} days of visits > the "
+                                     f"cadre's {job.max_days} days available"))
     for lo in schedule.left_out:
         if lo.target_id in seen:
             out.append(ScheduleViolation("duplicate", f"target {lo.target_id} routed and left "

@@ -285,6 +285,9 @@ class RoutingProblem:
         Without it the due time is 0.
     allowed_vehicles
         Optional per node: None for any vehicle, else the vehicle indices allowed.
+    max_active_vehicles
+        Optional: at most this many vehicles may be used (a cadre who works only some
+        of the phase's days).
     names
         Optional label per node, used in messages and summaries.
     """
@@ -300,6 +303,7 @@ class RoutingProblem:
     priority_due: Sequence[int] | None = None
     allowed_vehicles: Sequence[Sequence[int] | None] | None = None
     names: Sequence[str] | None = None
+    max_active_vehicles: int | None = None
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -361,6 +365,14 @@ class RoutingProblem:
                             value=repr(ks)))
                     norm.append(idx)
                 object.__setattr__(self, "allowed_vehicles", tuple(norm))
+        if self.max_active_vehicles is not None:
+            value = _as_int(self.max_active_vehicles)
+            if value is None or value < 0:
+                problems.append(Problem("RoutingProblem", None, "max_active_vehicles",
+                                        "Expected an integer >= 0 or None.",
+                                        value=repr(self.max_active_vehicles)))
+            else:
+                object.__setattr__(self, "max_active_vehicles", value)
         if self.names is not None:
             names = tuple(str(s) for s in self.names)
             if len(names) != n:
@@ -831,6 +843,9 @@ def _run_search(problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
         time_dim.CumulVar(model.End(k)).SetRange(v.earliest, v.latest)
         if v.max_duration is not None:
             time_dim.SetSpanUpperBoundForVehicle(v.max_duration, k)
+
+    if problem.max_active_vehicles is not None and problem.max_active_vehicles < num_k:
+        model.SetMaximumNumberOfActiveVehicles(problem.max_active_vehicles)
 
     optional = [i for i in visits if not problem.is_mandatory(i)]
     opt_total = sum(_penalty(problem, i) for i in optional)
