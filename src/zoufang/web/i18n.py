@@ -56,6 +56,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "defects": ("网格缺陷", "Grid defects"),
     "summary": ("概况", "Summary"), "map": ("地图", "Map"),
     "planner_home": ("规划", "Planning"), "import": ("导入数据", "Import files"),
+    "daily_routes": ("每日路线", "Daily routes"),
     "import_help": ("与命令行相同的导入：任何一行有错则整份文件不导入，并列出所有问题。",
                     "The same import as the CLI: a file with any invalid row is refused "
                     "whole, listing every problem."),

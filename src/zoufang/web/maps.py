@@ -166,8 +166,12 @@ class MapLayers(JSCSSMixin, MacroElement):
             "legend": legend or [], "labels": labels or {}})
 
 
-def _base(basemap: Basemap, bounds: Sequence[Sequence[float]] | None, *,
-          height: str = "70vh") -> OfflineMap:
+def base_map(basemap: Basemap, bounds: Sequence[Sequence[float]] | None, *,
+             height: str = "70vh") -> OfflineMap:
+    """Return the offline map every page starts from, with the basemap's tiles.
+
+    It is fitted to ``bounds`` (``[[south, west], [north, east]]``), else shows China.
+    """
     centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
               if bounds else [35.0, 105.0])
     m = OfflineMap(location=centre, zoom_start=13 if bounds else 4, tiles=None,
@@ -193,7 +197,7 @@ def planner_map(basemap: Basemap, *, bounds: Sequence[Sequence[float]] | None,
     ``bounds`` is ``[[south, west], [north, east]]`` in the basemap's datum; the URLs
     return GeoJSON already shifted to that datum.
     """
-    m = _base(basemap, bounds)
+    m = base_map(basemap, bounds)
     layers = [
         Layer("grids", labels["grids"], "polygons", url=grids_url, fill_prop="color",
               weight=1.5, fill_opacity=0.25, fit=True,
@@ -223,7 +227,7 @@ def coverage_map(basemap: Basemap, *, bounds: Sequence[Sequence[float]] | None,
     """The leader's coverage map: grids coloured by visit rate (choropleth), a heat map of
     the targets not yet visited and those targets clustered.
     """
-    m = _base(basemap, bounds)
+    m = base_map(basemap, bounds)
     layers = [
         Layer("coverage", labels["visit_rate"], "polygons", url=coverage_url,
               fill_prop="color", fill_opacity=0.55, weight=1, fit=True,
@@ -249,7 +253,7 @@ def issues_map(basemap: Basemap, *, bounds: Sequence[Sequence[float]] | None,
     """The open-issues map: a marker per issue coloured by category, a red or yellow ring
     for warnings (红黄预警), clustered.
     """
-    m = _base(basemap, bounds)
+    m = base_map(basemap, bounds)
     layers = []
     if grids_url:
         layers.append(Layer("grids", labels["grids"], "polygons", url=grids_url,
@@ -276,7 +280,7 @@ def naive_marker_map(basemap: Basemap, points: Sequence[tuple[float, float, str]
     This is how a map is usually first written with folium; the benchmark measures it
     against the GeoJSON + clustering maps above.
     """
-    m = _base(basemap, bounds)
+    m = base_map(basemap, bounds)
     for lat, lon, text in points:
         folium.Marker([lat, lon], tooltip=text).add_to(m)
     return m

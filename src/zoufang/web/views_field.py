@@ -154,7 +154,7 @@ def route_map(basemap: Basemap, view: rx.DayView, labels: dict[str, str]) -> fol
     xs = [c[0] for f in by_kind["route"] for c in f["geometry"]["coordinates"]]
     ys = [c[1] for f in by_kind["route"] for c in f["geometry"]["coordinates"]]
     bounds = [[min(ys), min(xs)], [max(ys), max(xs)]] if xs else None
-    m = maps._base(basemap, bounds, height="55vh")  # the same base as every app map
+    m = maps.base_map(basemap, bounds, height="55vh")
 
     def coll(kind: str) -> dict[str, Any]:
         return {"type": "FeatureCollection", "features": by_kind[kind]}
