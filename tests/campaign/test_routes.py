@@ -274,3 +274,29 @@ def test_cli_plan_routes_and_settings(town: Store, db_url: str) -> None:
     r = runner.invoke(main, ["plan", "routes", "--db", db_url, "--as-of", "March 1st"])
     assert r.exit_code == 1 and "as_of" in r.output
     assert n_rows(town, RouteCadre) == 12   # two plans of six cadres
+
+
+def test_a_plan_stored_meanwhile_wins_and_nothing_is_lost(town: Store) -> None:
+    """Another run storing the phase's first plan while this one solves: refused, kept."""
+    with town.session() as s:
+        camp_id = s.scalars(select(Campaign.id)).one()
+    done: list[str] = []
+
+    def meanwhile(cadre: str, _sched: object) -> None:
+        if done:
+            return
+        done.append(cadre)
+        with town.session() as s:
+            s.add(RoutePlan(campaign_id=camp_id, status="current", phase_kind="visit",
+                            first_day=AS_OF.date(), last_day=AS_OF.date(), as_of=AS_OF,
+                            travel="other run", time_limit_s=1, solve_s=1, n_cadres=0,
+                            n_failed=0, n_targets=0, n_routed=0, n_left_out=0,
+                            distance_m=0.0))
+            s.commit()
+
+    with pytest.raises(RoutesInputError, match="not stored"):
+        plan_routes(town, as_of=AS_OF, time_limit_s=0.5, on_done=meanwhile)
+    with town.session() as s:
+        plans = s.scalars(select(RoutePlan)).all()
+        assert [(p.travel, p.status) for p in plans] == [("other run", "current")]
+    assert n_rows(town, RouteStop) == 0 and n_rows(town, RouteCadre) == 0

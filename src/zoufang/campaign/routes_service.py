@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zoufang._errors import Problem, ValidationError
@@ -688,8 +689,14 @@ def plan_routes(store: Store, *, township: str | None = None, campaign: str | No
     travel = travel_model(roads, settings)
     results = solve_jobs(rd.jobs, settings, travel, time_limit_s=float(time_limit_s),
                          workers=workers, on_done=on_done)
-    plan_id = _store(store, rd, settings, travel, results, float(time_limit_s),
-                     time.monotonic() - started, actor, cadre)
+    try:
+        plan_id = _store(store, rd, settings, travel, results, float(time_limit_s),
+                         time.monotonic() - started, actor, cadre)
+    except IntegrityError:
+        # Two first plans of a phase at once: the partial unique index keeps one current.
+        raise RoutesInputError("route plan not stored", [_problem(
+            "plan", "Another route plan of this phase was stored while this one was "
+            "solving; nothing was stored. Run the command again.")]) from None
     with store.session() as s:
         plan = s.get(RoutePlan, plan_id)
         assert plan is not None
