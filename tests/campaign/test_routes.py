@@ -300,3 +300,17 @@ def test_a_plan_stored_meanwhile_wins_and_nothing_is_lost(town: Store) -> None:
         plans = s.scalars(select(RoutePlan)).all()
         assert [(p.travel, p.status) for p in plans] == [("other run", "current")]
     assert n_rows(town, RouteStop) == 0 and n_rows(town, RouteCadre) == 0
+
+
+def test_a_cadre_rides_its_own_travel_mode(town: Store) -> None:
+    """出行方式 from the cadre list overrides the campaign's mode; a bad one is a note."""
+    with town.session() as s:
+        c2 = s.scalar(select(Cadre).where(Cadre.ext_id == "C2"))
+        c2.extra = {**(c2.extra or {}), "出行方式": "电动车"}
+        c3 = s.scalar(select(Cadre).where(Cadre.ext_id == "C3"))
+        c3.extra = {**(c3.extra or {}), "出行方式": "骑马"}
+        s.commit()
+    res = plan_routes(town, as_of=AS_OF, time_limit_s=0.5)
+    modes = {c["cadre"]: c["mode"] for c in res.cadres}
+    assert modes["C2"] == "ebike" and modes["C3"] == "walk" and modes["C1"] == "walk"
+    assert any("C3" in w and "骑马" in w for w in res.warnings)

@@ -287,11 +287,7 @@ def _read(session: Session, camp: Campaign, phase_kind: str, as_of: dt.datetime 
                             "of the area")
         else:
             continue
-        mode = str((c.extra or {}).get("travel_mode") or settings.mode)
-        if mode not in settings.speeds_kmh:
-            warnings.append(f"cadre {c.ext_id}: unknown travel mode {mode!r}, using "
-                            f"{settings.mode}")
-            mode = settings.mode
+        mode = _cadre_mode(c, settings, warnings)
         jobs.append(CadreJob(c.ext_id, base, tuple(days), tuple(stops),
                              hours_per_day=float(c.hours_per_day or 3.0), mode=mode,
                              not_before=as_of, name=c.name,
@@ -315,6 +311,27 @@ def cadre_jobs(store: Store, *, township: str | None = None, campaign: str | Non
         settings = load_settings(s, camp.id)
         rd = _read(s, camp, phase, as_of, cadre, settings, None)
     return settings, rd.jobs
+
+
+#: A cadre's own travel mode, from an extra column of the cadre list (出行方式 or
+#: travel_mode), in Chinese or English.
+MODE_NAMES = {"walk": "walk", "步行": "walk", "ebike": "ebike", "电动车": "ebike",
+              "电瓶车": "ebike", "e-bike": "ebike", "car": "car", "汽车": "car", "开车": "car",
+              "驾车": "car"}
+
+
+def _cadre_mode(c: Cadre, settings: RouteSettings, warnings: list[str]) -> str:
+    """Return the cadre's travel mode: its own from the cadre list, else the setting."""
+    extra = c.extra or {}
+    raw = extra.get("travel_mode") or extra.get("出行方式")
+    if raw is None or not str(raw).strip():
+        return settings.mode
+    mode = MODE_NAMES.get(str(raw).strip().lower())
+    if mode is None:
+        warnings.append(f"cadre {c.ext_id}: unknown travel mode {str(raw)!r} (expected "
+                        f"步行/电动车/汽车 or walk/ebike/car), using {settings.mode}")
+        return settings.mode
+    return mode
 
 
 def _days_left(c: Cadre, all_days: list[dt.date], days: list[dt.date]) -> int | None:
