@@ -117,17 +117,11 @@ def main() -> None:
         from sqlalchemy import select
 
         from zoufang.campaign.route_models import RouteDay
+        by_cadre = {j.cadre_ext_id: j for j in jobs}
         with store.session() as s:
             days = s.scalars(select(RouteDay).where(RouteDay.plan_id == res.plan_id)).all()
-            ours_commute = 0.0
-            by_cadre = {j.cadre_ext_id: j for j in jobs}
-            for d in days:
-                stops = sorted(d.stops, key=lambda x: (x.stop, x.unit_order))
-                j = by_cadre[d.cadre_ext_id]
-                pts = np.asarray([j.base, (stops[0].lon, stops[0].lat),
-                                  (stops[-1].lon, stops[-1].lat)])
-                m = travel.matrix(pts, j.mode).distance_m
-                ours_commute += float(m[0, 1] + m[2, 0])
+            ours_commute = sum(commute_m(travel, by_cadre[d.cadre_ext_id], [d])
+                               for d in days)
         store.dispose()
 
     ours_dist, ours_routed = res.distance_m, res.n_routed

@@ -46,7 +46,7 @@ import math
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -573,7 +573,6 @@ def build_problem(job: CadreJob, settings: RouteSettings, travel: Any) -> _Built
     days = _day_windows(job, settings, hours)
     # A chunk of a block takes at most half of the shortest day, leaving room for travel.
     day_len = min((m for *_x, m in days if m > 0), default=0)
-    # Retries whose every other slot is gone fall back to any slot.
     targets = list(job.targets)
     # Group by point (same_point_m), kind, purpose and excluded slots; chunk big groups.
     buckets: dict[tuple[Any, ...], list[StopTarget]] = {}
@@ -598,7 +597,8 @@ def build_problem(job: CadreJob, settings: RouteSettings, travel: Any) -> _Built
             service_s = svc * len(chunk)
             windows = _target_windows(chunk[0], service_s, settings, days)
             if not windows and chunk[0].exclude_slots:
-                relaxed = StopTarget(**{**asdict(chunk[0]), "exclude_slots": frozenset()})
+                # A retry with no untried slot left in these days: any slot will do.
+                relaxed = replace(chunk[0], exclude_slots=frozenset())
                 windows = _target_windows(relaxed, service_s, settings, days)
             if not windows:
                 no_window.extend(chunk)
