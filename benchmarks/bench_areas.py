@@ -1,7 +1,7 @@
 """Benchmark: visit areas (走访区域) on the demo township, against baselines, checked.
 
 Run ``python benchmarks/bench_areas.py`` (a few minutes on 2 cores). It generates the
-demo township with :func:`zoufang.demodata.generate_demo` into a temporary directory,
+demo township with :func:`zoufang.demo.generate.generate_demo` into a temporary directory,
 reads the files directly (households GBK/GCJ-02, units xlsx/GCJ-02, grids and cadres
 WGS-84), builds the plain problem with :mod:`zoufang.planner.area_adapter`, and compares,
 on the same data in the same run:
@@ -62,7 +62,7 @@ TOL = 0.10  # the bar: every load within +-10 % of its capacity share
 
 def load_demo(out_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Generate the demo township and read its files as three WGS-84 GeoDataFrames."""
-    from zoufang.demodata import generate_demo
+    from zoufang.demo.generate import generate_demo
 
     files = generate_demo(out_dir)
     grids = gpd.read_file(files.grids)
@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         "## Visit areas (走访区域划分)",
         "",
         "Command: `python benchmarks/bench_areas.py` (demo township from "
-        "`zoufang.demodata.generate_demo`, default seed; every plan checked by "
+        "`zoufang.demo.generate.generate_demo`, default seed; every plan checked by "
         "`zoufang.planner.area_check.check_area_plan`).",
         "",
         f"Instance: {len(t)} targets in {len(problem.grids)} grids, {len(problem.cadres)} "

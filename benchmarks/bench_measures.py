@@ -45,7 +45,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 
-from zoufang.campaign.db import open_store  # noqa: E402
+from zoufang.campaign.store import open_store  # noqa: E402
 from zoufang.campaign.measures import compute_measures, weekly_summary  # noqa: E402
 
 T0 = dt.datetime(2022, 3, 1)

@@ -1,9 +1,9 @@
 """Benchmark: every cadre's daily routes on the demo township, against nearest neighbour.
 
-Builds the demo township (``zoufang.campaign.demo.build_demo``: files, import, visit
+Builds the demo township (``zoufang.demo.build.build_demo``: files, import, visit
 areas) in a temporary directory, then plans the 10-day visit push (集中走访, 2022-03-01 to
 03-10) for all cadres over the demo's road network (``roads.geojson``) with
-:func:`zoufang.campaign.routes_service.plan_routes` (process pool, ``--workers``), and,
+:func:`zoufang.campaign.routes.plan_routes` (process pool, ``--workers``), and,
 in the same run on the same jobs, the nearest-neighbour baseline (each day, always the
 nearest target that can still be served). Every schedule of both is verified by the
 independent checker (:mod:`zoufang.planner.schedule_check`).
@@ -34,9 +34,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _report import write_section  # noqa: E402
 
-from zoufang.campaign.db import open_store  # noqa: E402
-from zoufang.campaign.demo import build_demo  # noqa: E402
-from zoufang.campaign.routes_service import (  # noqa: E402
+from zoufang.campaign.store import open_store  # noqa: E402
+from zoufang.demo.build import build_demo  # noqa: E402
+from zoufang.campaign.routes import (  # noqa: E402
     cadre_jobs,
     plan_routes,
     solve_jobs,
@@ -116,7 +116,7 @@ def main() -> None:
         # Our stored schedules, read back for the commute share.
         from sqlalchemy import select
 
-        from zoufang.campaign.route_models import RouteDay
+        from zoufang.campaign.store import RouteDay
         by_cadre = {j.cadre_ext_id: j for j in jobs}
         with store.session() as s:
             days = s.scalars(select(RouteDay).where(RouteDay.plan_id == res.plan_id)).all()

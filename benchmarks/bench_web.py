@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 
-from zoufang.campaign.db import open_store  # noqa: E402
+from zoufang.campaign.store import open_store  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / "_work" / "web-demo"
 CHROMIUM = os.environ.get("ZOUFANG_CHROMIUM", "/usr/bin/chromium")
@@ -57,9 +57,10 @@ def build_store() -> str:
     """The demo township in a SQLite store under benchmarks/_work (rebuilt if absent)."""
     from sqlalchemy import select
 
-    from zoufang.campaign.demo import build_demo
-    from zoufang.web import auth_models, security  # noqa: F401
-    from zoufang.web.cli_users import add_user
+    from zoufang.demo.build import build_demo
+    from zoufang.campaign.store import User
+    from zoufang.web import security
+    from zoufang.commands.users import add_user
 
     db = WORK / "zoufang.sqlite"
     url = f"sqlite:///{db}"
@@ -68,7 +69,7 @@ def build_store() -> str:
         build_demo(WORK, db_url=url)
     st = open_store(url)
     with st.session() as s:
-        if s.scalar(select(auth_models.User.id).where(auth_models.User.name == "bench")) \
+        if s.scalar(select(User.id).where(User.name == "bench")) \
                 is None:
             security.PASSWORD_METHOD = "pbkdf2:sha256:1000"
             add_user(s, "bench", "planner", PASSWORD, township="示范镇")
@@ -82,7 +83,7 @@ def naive_html(url: str) -> tuple[str, float, int]:
     """
     from sqlalchemy import select
 
-    from zoufang.campaign.models import Target
+    from zoufang.campaign.store import Target
     from zoufang.web.basemaps import BASEMAPS
     from zoufang.web.maps import naive_marker_map
 

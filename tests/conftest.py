@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from zoufang.campaign.db import Store, open_store
+from zoufang.campaign.store import Store, open_store
 
 from .builders import grid_frame
 

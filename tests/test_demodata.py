@@ -1,4 +1,4 @@
-"""Tests of the demo township generator (zoufang.demodata).
+"""Tests of the demo township generator (zoufang.demo.generate).
 
 The demo is generated once per module (about a second) into a temporary directory and
 read back the way the importer reads a planner's files: GeoJSON through geopandas, the
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from zoufang.demodata import DEFAULT_SEED, DemoFiles, generate_demo
+from zoufang.demo.generate import DEFAULT_SEED, DemoFiles, generate_demo
 from zoufang.gis.crs import gcj02_to_wgs84, metric_crs_for
 from zoufang.vocab import RANKS, TARGET_TAGS, parse_kind, parse_rank, parse_tags, rank_level
 

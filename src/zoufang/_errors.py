@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-__all__ = ["Problem", "ValidationError", "format_problems"]
+__all__ = ["Problem", "ValidationError", "format_problems", "problem"]
 
 Severity = Literal["error", "warning"]
 
@@ -60,6 +60,16 @@ class Problem:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
         return asdict(self)
+
+
+def problem(source: str, message: str, field: str | None = None, value: object = None, *,
+            row: int | None = None, code: str = "invalid") -> Problem:
+    """Build an error :class:`Problem` of a whole input (no row unless given).
+
+    ``value`` is shown as text (``None`` stays absent), so callers may pass numbers.
+    """
+    return Problem(source=source, row=row, field=field, message=message, code=code,
+                   value=None if value is None else str(value))
 
 
 def format_problems(problems: Iterable[Problem], *, limit: int = 50) -> str:

@@ -15,9 +15,9 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from ._errors import ValidationError, format_problems
-from .campaign.cli_common import fail as _fail
-from .campaign.cli_common import township_of as _township
+from zoufang._errors import ValidationError, format_problems
+from zoufang.commands._common import fail as _fail
+from zoufang.commands._common import township_of as _township
 
 __all__ = ["main"]
 
@@ -88,8 +88,8 @@ def import_cmd(kind: str, file: Path, crs: str | None, township: str | None,
     The file lands whole or not at all: any invalid row refuses it, listing every
     problem (or use --skip-invalid). Re-importing is idempotent; ids (编号) are the key.
     """
-    from .campaign.db import open_store
-    from .campaign.importer import import_file
+    from zoufang.campaign.store import open_store
+    from zoufang.campaign.imports.importer import import_file
 
     options: dict[str, Any] = dict(crs=crs, township=township, skip_invalid=skip_invalid,
                                    rejects_path=rejects)
@@ -129,8 +129,8 @@ def report_cmd(ctx: click.Context, township: str | None, db_url: str | None,
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .campaign.db import open_store
-    from .campaign.summary import format_summary, summarise
+    from zoufang.campaign.store import open_store
+    from zoufang.campaign.summary import format_summary, summarise
 
     try:
         store = open_store(db_url)
@@ -152,8 +152,8 @@ def report_cmd(ctx: click.Context, township: str | None, db_url: str | None,
 def problems_cmd(township: str | None, scope: str | None, limit: int, db_url: str | None,
                  as_json: bool) -> None:
     """List the data problems kept in the store (bad rows kept, placement, grid defects)."""
-    from .campaign.db import open_store
-    from .campaign.models import DataProblem
+    from zoufang.campaign.store import open_store
+    from zoufang.campaign.store import DataProblem
 
     try:
         store = open_store(db_url)
@@ -185,8 +185,8 @@ def problems_cmd(township: str | None, scope: str | None, limit: int, db_url: st
 def place_cmd(township: str | None, snap_tolerance: float, db_url: str | None,
               as_json: bool) -> None:
     """Place every target in its grid again (e.g. with another snap tolerance)."""
-    from .campaign.db import open_store
-    from .campaign.placement import place_targets
+    from zoufang.campaign.store import open_store
+    from zoufang.campaign.imports.placement import place_targets
 
     try:
         store = open_store(db_url)
@@ -209,7 +209,7 @@ def db_group() -> None:
 @DB_OPTION
 def db_upgrade(db_url: str | None) -> None:
     """Bring the schema to the newest migration."""
-    from .campaign.db import current_revision, open_store
+    from zoufang.campaign.store import current_revision, open_store
 
     store = open_store(db_url)
     click.echo(f"{store.url}: schema at revision {current_revision(store.engine)}")
@@ -229,8 +229,8 @@ def db_upgrade(db_url: str | None) -> None:
 def demo_cmd(out_dir: Path, seed: int, no_serve: bool, host: str, port: int,
              db_url: str | None, as_json: bool) -> None:
     """Build the demo township (示范镇), import it, place every target, report, serve."""
-    from .campaign.demo import build_demo
-    from .campaign.summary import format_summary
+    from zoufang.demo.build import build_demo
+    from zoufang.campaign.summary import format_summary
 
     db_url = db_url or f"sqlite:///{(out_dir / 'zoufang.sqlite').as_posix()}"
     try:
@@ -260,10 +260,10 @@ DEMO_PASSWORD = "zoufang-demo"
 
 def _demo_users(db_url: str, township: str) -> list[tuple[str, str]]:
     """Create (once) one user per role for the demo township; return (name, role) pairs."""
-    from .campaign.db import open_store
-    from .campaign.models import Cadre, Township
-    from .web.auth_models import User
-    from .web.cli_users import add_user
+    from zoufang.campaign.store import open_store
+    from zoufang.campaign.store import Cadre, Township
+    from zoufang.campaign.store import User
+    from zoufang.commands.users import add_user
 
     store = open_store(db_url)
     try:
@@ -286,7 +286,7 @@ def _demo_users(db_url: str, township: str) -> list[tuple[str, str]]:
 
 
 def _serve(db_url: str | None, host: str, port: int, *, debug: bool) -> None:
-    from .web import create_app
+    from zoufang.web import create_app
 
     app = create_app({"DB_URL": db_url} if db_url else None)
     click.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
@@ -310,10 +310,10 @@ def serve_cmd(host: str, port: int, debug: bool, db_url: str | None) -> None:
 
 def _register_commands() -> None:
     """Add the command groups owned by other modules (ledger, visit areas, users)."""
-    from .campaign.ledger_cli import ledger_group
-    from .campaign.ledger_cli import register as register_ledger
-    from .campaign.plan_cli import register as register_plan
-    from .web.cli_users import register as register_users
+    from zoufang.commands.ledger import ledger_group
+    from zoufang.commands.ledger import register as register_ledger
+    from zoufang.commands.plan import register as register_plan
+    from zoufang.commands.users import register as register_users
 
     register_ledger(main)
     register_plan(main)

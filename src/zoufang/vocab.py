@@ -9,6 +9,10 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "LEFT_OUT_REASONS",
+    "PLACEMENTS",
+    "PROBLEM_CODES",
+    "TRAVEL_MODES",
     "KINDS",
     "RANKS",
     "TARGET_TAGS",
@@ -18,6 +22,39 @@ __all__ = [
     "parse_tags",
     "rank_level",
 ]
+
+#: Where a target was placed (落格): code -> (Chinese, English).
+PLACEMENTS: Final[dict[str, tuple[str, str]]] = {
+    "inside": ("网格内", "in a grid"),
+    "overlap": ("网格重叠处", "in an overlap of grids"),
+    "snapped": ("就近归入网格", "snapped to a grid"),
+    "outside": ("网格外", "outside every grid"),
+    "declared": ("按填报网格", "placed by declared grid (no point)"),
+    "unplaced": ("未落格", "not placed"),
+}
+
+#: Data problems shown to planners: code -> (Chinese, English).
+PROBLEM_CODES: Final[dict[str, tuple[str, str]]] = {
+    "outside_grids": ("网格外对象", "targets outside every grid"),
+    "overlap": ("网格重叠", "grid overlap"),
+    "gap": ("网格缝隙", "gap between grids"),
+    "repaired": ("网格图形已修复", "grid shape repaired"),
+    "snapped": ("就近归入网格", "snapped to a grid"),
+}
+
+#: Why a target got no place in a route plan: code -> (Chinese, English).
+LEFT_OUT_REASONS: Final[dict[str, tuple[str, str]]] = {
+    "no_window": ("时间窗不符", "no opening window"),
+    "unreachable": ("单日无法到达", "unreachable within a day"),
+    "days_full": ("天数不足", "days full"),
+    "remote": ("改电话/微信", "offered as a phone/WeChat visit"),
+    "no_location": ("无坐标", "no location"),
+}
+
+#: Travel modes of a cadre (出行方式): code -> Chinese names (the first is the label).
+TRAVEL_MODES: Final[dict[str, tuple[str, ...]]] = {
+    "walk": ("步行",), "ebike": ("电动车",), "car": ("汽车",),
+}
 
 #: Kinds of visit target (走访对象): code -> Chinese names (the first is the label).
 KINDS: Final[dict[str, tuple[str, ...]]] = {

@@ -43,9 +43,9 @@ import pytest
 import shapely
 from sqlalchemy import select, text
 
-from zoufang.campaign.db import Store, open_store
-from zoufang.campaign.ledger import move_issue, record_issue
-from zoufang.campaign.models import Cadre, Grid, Target, Township, Village
+from zoufang.campaign.store import Store, open_store
+from zoufang.campaign.issues import move_issue, record_issue
+from zoufang.campaign.store import Cadre, Grid, Target, Township, Village
 from zoufang.campaign.phases import create_campaign
 from zoufang.campaign.visits import record_visit
 
@@ -216,7 +216,7 @@ def _pg_tables(conn: Any) -> list[str]:
 
 
 def _pg_restore(st: Store, rows: dict[str, list[dict[str, Any]]]) -> None:
-    from zoufang.campaign.models import Base
+    from zoufang.campaign.store import Base
 
     ours = [t.name for t in Base.metadata.sorted_tables]
     with st.engine.begin() as c:  # DELETE, not TRUNCATE: 100 times faster on tiny tables
@@ -242,7 +242,7 @@ def _saved(backend: str, name: str, builder: Callable[[Store], World],
             st.dispose()
             _SAVED[key] = (path, w)
         else:
-            from zoufang.campaign.models import Base
+            from zoufang.campaign.store import Base
 
             st = open_store(_pg_url())
             _pg_restore(st, {})

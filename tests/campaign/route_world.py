@@ -27,12 +27,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from zoufang.campaign.areas_service import plan_campaign
-from zoufang.campaign.db import Store
-from zoufang.campaign.ledger import record_issue
-from zoufang.campaign.models import Cadre, Target
-from zoufang.campaign.route_models import RoutePlan
-from zoufang.campaign.routes_service import plan_routes, save_settings
+from zoufang.campaign.areas import plan_campaign
+from zoufang.campaign.store import Store
+from zoufang.campaign.issues import record_issue
+from zoufang.campaign.store import Cadre, Target
+from zoufang.campaign.store import RoutePlan
+from zoufang.campaign.routes import plan_routes, save_settings
 
 from .ledger_world import World, _copy, backend, build_world  # noqa: F401
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from zoufang.campaign.ledger import IssueConflict, move_issue
-from zoufang.campaign.ledger_models import Issue, IssueEvent
+from zoufang.campaign.issues import IssueConflict, move_issue
+from zoufang.campaign.store import Issue, IssueEvent
 
 from .ledger_world import World, backend, world  # noqa: F401  (fixtures)
 

@@ -17,9 +17,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from zoufang._errors import ValidationError
-from zoufang.campaign.db import Store
-from zoufang.campaign.importer import ImportRefused, import_cadres, import_grids, import_targets
-from zoufang.campaign.models import Cadre, DataProblem, Grid, ImportRun, Target, Village
+from zoufang.campaign.store import Store
+from zoufang.campaign.imports.importer import ImportRefused, import_cadres, import_grids, import_targets
+from zoufang.campaign.store import Cadre, DataProblem, Grid, ImportRun, Target, Village
 from zoufang.gis.crs import wgs84_to_bd09, wgs84_to_gcj02
 
 from ..builders import grid_frame

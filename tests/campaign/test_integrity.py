@@ -20,9 +20,9 @@ from zoufang.campaign.integrity import (
     record_spot_check,
     run_checks,
 )
-from zoufang.campaign.ledger import record_issue
-from zoufang.campaign.ledger_models import IntegrityFlag, Visit
-from zoufang.campaign.models import Target
+from zoufang.campaign.issues import record_issue
+from zoufang.campaign.store import IntegrityFlag, Visit
+from zoufang.campaign.store import Target
 
 from .ledger_world import TARGETS, World, backend, territory, world  # noqa: F401
 

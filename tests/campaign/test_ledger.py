@@ -10,7 +10,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from zoufang._errors import ValidationError
-from zoufang.campaign.ledger import (
+from zoufang.campaign.issues import (
     TRANSITIONS,
     IssueConflict,
     TransitionRefused,
@@ -21,7 +21,7 @@ from zoufang.campaign.ledger import (
     set_config,
     warning_level,
 )
-from zoufang.campaign.ledger_models import Issue, IssueEvent
+from zoufang.campaign.store import Issue, IssueEvent
 
 from .ledger_world import World, backend, territory, world  # noqa: F401  (fixtures)
 
@@ -307,7 +307,7 @@ def test_transition_table_is_consistent() -> None:
     """Every target status exists, every status but closed has a way forward, and only
     the satisfied rating and close_unsolvable lead to closed.
     """
-    from zoufang.campaign.ledger import STATUSES
+    from zoufang.campaign.issues import STATUSES
 
     for t in TRANSITIONS.values():
         assert t.sources <= set(STATUSES) and (t.target is None or t.target in STATUSES)

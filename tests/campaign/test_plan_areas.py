@@ -27,8 +27,8 @@ import shapely
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select, update
 
-from zoufang.campaign.area_models import AreaPlan, AreaTarget, MustGoAssignment, VisitArea
-from zoufang.campaign.areas_service import (
+from zoufang.campaign.store import AreaPlan, AreaTarget, MustGoAssignment, VisitArea
+from zoufang.campaign.areas import (
     NoPlanError,
     cadre_target_ids,
     current_plan,
@@ -37,9 +37,9 @@ from zoufang.campaign.areas_service import (
     unlock,
 )
 from zoufang.campaign.arrangement import ARRANGEMENT_HEADERS, write_arrangement
-from zoufang.campaign.db import Store
-from zoufang.campaign.importer import import_cadres, import_grids, import_targets
-from zoufang.campaign.models import Cadre, Campaign, Target, Township
+from zoufang.campaign.store import Store
+from zoufang.campaign.imports.importer import import_cadres, import_grids, import_targets
+from zoufang.campaign.store import Cadre, Campaign, Target, Township
 from zoufang.campaign.phases import create_campaign
 from zoufang.cli import main
 from zoufang.planner.areas import AreaInputError, InfeasibleAreasError
@@ -475,8 +475,8 @@ def test_demo_township_plan(tmp_path: Path) -> None:
 
     SQLite only; the solve and the re-plan each take a few seconds.
     """
-    from zoufang.campaign.db import open_store
-    from zoufang.campaign.demo import build_demo
+    from zoufang.campaign.store import open_store
+    from zoufang.demo.build import build_demo
 
     db = f"sqlite:///{tmp_path / 'demo.sqlite'}"
     build_demo(tmp_path / "demo", db_url=db, routes=False)

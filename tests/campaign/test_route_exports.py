@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 
 from zoufang.campaign import route_exports as rx
-from zoufang.campaign.ledger_models import Issue
-from zoufang.campaign.route_models import RouteDay, RouteStop
+from zoufang.campaign.store import Issue
+from zoufang.campaign.store import RouteDay, RouteStop
 
 from .ledger_world import World
 from .route_world import IMG_TEXT, SCRIPT_NAME, backend, plan_id, routed  # noqa: F401

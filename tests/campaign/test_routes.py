@@ -19,22 +19,22 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from zoufang._errors import ValidationError
-from zoufang.campaign.area_models import AreaTarget, VisitArea
-from zoufang.campaign.areas_service import plan_campaign
-from zoufang.campaign.db import Store
-from zoufang.campaign.ledger_models import Issue
-from zoufang.campaign.models import Cadre, Campaign, Target
-from zoufang.campaign.route_models import (
+from zoufang.campaign.store import AreaTarget, VisitArea
+from zoufang.campaign.areas import plan_campaign
+from zoufang.campaign.store import Store
+from zoufang.campaign.store import Issue
+from zoufang.campaign.store import Cadre, Campaign, Target
+from zoufang.campaign.store import (
     RouteCadre,
     RouteDay,
     RouteLeftOut,
     RoutePlan,
     RouteStop,
 )
-from zoufang.campaign.route_models import (
+from zoufang.campaign.store import (
     RouteSettings as RouteSettingsRow,
 )
-from zoufang.campaign.routes_service import (
+from zoufang.campaign.routes import (
     RoutesInputError,
     load_settings,
     plan_routes,

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from zoufang.campaign.integrity import run_checks
-from zoufang.campaign.ledger import TRANSITIONS
-from zoufang.campaign.ledger_models import Issue, IssueEvent, Visit
+from zoufang.campaign.issues import TRANSITIONS
+from zoufang.campaign.store import Issue, IssueEvent, Visit
 from zoufang.campaign.measures import compute_measures
-from zoufang.campaign.models import Cadre, Target
-from zoufang.campaign.simulate import simulate_campaign
+from zoufang.campaign.store import Cadre, Target
+from zoufang.demo.simulate import simulate_campaign
 
 from .ledger_world import World, backend, territory  # noqa: F401  (fixtures)
 

@@ -8,10 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
-from zoufang.campaign.db import Store, current_revision, open_store
-from zoufang.campaign.geometry import compare_geometry_type
-from zoufang.campaign.models import Base, Grid, Township
-from zoufang.web import auth_models  # noqa: F401  (registers users and audit_log)
+from zoufang.campaign.store import Store, current_revision, open_store
+from zoufang.campaign.store.geometry import compare_geometry_type
+from zoufang.campaign.store import Base, Grid, Township
 
 
 def test_migrations_match_models(store: Store) -> None:

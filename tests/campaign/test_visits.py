@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from zoufang._errors import ValidationError
-from zoufang.campaign.importer import ImportRefused
-from zoufang.campaign.ledger_import import import_issues, import_visits
-from zoufang.campaign.ledger_models import Issue, IssueEvent, Visit
+from zoufang.campaign.imports.importer import ImportRefused
+from zoufang.campaign.imports.records import import_issues, import_visits
+from zoufang.campaign.store import Issue, IssueEvent, Visit
 from zoufang.campaign.visits import due_targets, record_visit
 
 from .ledger_world import World, backend, territory, world  # noqa: F401  (fixtures)

@@ -15,7 +15,7 @@ Hand-built networks
     list in the same UTM zone with pyproj (to 1e-7: snap points are found on the
     projected segment, a hair off the meridian).
 The demo township
-    ``roads.geojson`` and household points of :func:`zoufang.demodata.generate_demo`,
+    ``roads.geojson`` and household points of :func:`zoufang.demo.generate.generate_demo`,
     generated once per module (about 2 s).
 """
 
@@ -34,7 +34,7 @@ import shapely
 from pyproj import Transformer
 
 from zoufang._errors import ValidationError
-from zoufang.demodata import DemoFiles, generate_demo
+from zoufang.demo.generate import DemoFiles, generate_demo
 from zoufang.gis.crs import gcj02_to_wgs84, metric_crs_for
 from zoufang.gis.roads import (
     FALLBACK_DETOUR,

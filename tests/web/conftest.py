@@ -29,10 +29,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from zoufang.campaign.db import Store
-from zoufang.campaign.models import Target, Township
+from zoufang.campaign.store import Store
+from zoufang.campaign.store import Target, Township
 from zoufang.web import create_app, security
-from zoufang.web.cli_users import add_user
+from zoufang.commands.users import add_user
 
 from ..campaign.ledger_world import World, _copy, backend, build_world  # noqa: F401
 

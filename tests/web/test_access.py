@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from zoufang.web.views_api import ROUTES
+from zoufang.web.views.api import ROUTES
 
 from .conftest import Web
 
@@ -161,7 +161,7 @@ def test_disabled_user_loses_its_session(sqlite_web: Web) -> None:
     """Disabling a user ends its sessions at the next request."""
     from sqlalchemy import select
 
-    from zoufang.web.auth_models import User
+    from zoufang.campaign.store import User
 
     c, _ = sqlite_web.client("cadre3")
     assert c.get("/api/v1/me").status_code == 200

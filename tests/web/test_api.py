@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from zoufang.campaign.ledger_models import Visit
-from zoufang.web.auth_models import AuditEntry
-from zoufang.web.views_api import ROUTES
+from zoufang.campaign.store import Visit
+from zoufang.campaign.store import AuditEntry
+from zoufang.web.views.api import ROUTES
 
 from .conftest import Web
 

@@ -10,8 +10,8 @@ import click
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from zoufang.web.auth_models import AuditEntry, User
-from zoufang.web.cli_users import register
+from zoufang.campaign.store import AuditEntry, User
+from zoufang.commands.users import register
 
 from .conftest import PASSWORD, Web, csrf_of, login
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from zoufang.campaign.db import open_store
+from zoufang.campaign.store import open_store
 
 from ..campaign.ledger_world import World
 from .conftest import PASSWORD, build_web_world, make_app

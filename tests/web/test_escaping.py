@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from zoufang.campaign.models import Target
+from zoufang.campaign.store import Target
 from zoufang.web.maps import Layer, safe_json
 
 from .conftest import Web

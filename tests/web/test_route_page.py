@@ -25,9 +25,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from zoufang.campaign import route_exports as rx
-from zoufang.campaign.db import Store, open_store
-from zoufang.campaign.route_models import RouteDay, RouteStop
-from zoufang.web.auth_models import AuditEntry
+from zoufang.campaign.store import Store, open_store
+from zoufang.campaign.store import RouteDay, RouteStop
+from zoufang.campaign.store import AuditEntry
 
 from ..campaign.ledger_world import World, _copy, backend  # noqa: F401
 from ..campaign.route_world import SCRIPT_NAME, build_route_world

@@ -27,12 +27,12 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..privacy import mask_name, mask_phone
-from .area_models import MustGoAssignment
-from .areas_service import AreaPlanResult, current_plan
-from .db import Store
-from .models import Grid, Target
-from .phases import DEFAULT_PHASES
+from zoufang.privacy import mask_name, mask_phone
+from zoufang.campaign.store import MustGoAssignment
+from zoufang.campaign.areas import AreaPlanResult, current_plan
+from zoufang.campaign.store import Store
+from zoufang.campaign.store import Grid, Target
+from zoufang.campaign.phases import DEFAULT_PHASES
 
 __all__ = ["ARRANGEMENT_HEADERS", "Arrangement", "arrangement", "write_arrangement"]
 

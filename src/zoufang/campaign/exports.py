@@ -37,8 +37,8 @@ import pandas as pd
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..privacy import mask_name, mask_phone
-from .ledger import (
+from zoufang.privacy import mask_name, mask_phone
+from zoufang.campaign.issues import (
     RESPONSIBILITIES,
     SCOPES,
     URGENCIES,
@@ -47,10 +47,10 @@ from .ledger import (
     status_label,
     warning_level,
 )
-from .ledger_models import Issue, Visit, local_now
-from .measures import compute_measures, measures_to_chinese, weekly_summary
-from .models import Cadre, Grid, Target, Village
-from .visits import MODES, OUTCOMES, SETTLED_OUTCOMES
+from zoufang.campaign.store import Issue, Visit, local_now
+from zoufang.campaign.measures import compute_measures, measures_to_chinese, weekly_summary
+from zoufang.campaign.store import Cadre, Grid, Target, Village
+from zoufang.campaign.visits import MODES, OUTCOMES, SETTLED_OUTCOMES
 
 __all__ = ["TITLES", "export_tables", "write_csv", "write_xlsx"]
 

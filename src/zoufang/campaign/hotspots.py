@@ -24,10 +24,10 @@ from pyproj import Transformer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..gis.crs import metric_crs_for
-from .ledger import OPEN_STATUSES, category_label, get_config, status_label
-from .ledger_models import Issue
-from .models import Grid, Target
+from zoufang.gis.crs import metric_crs_for
+from zoufang.campaign.issues import OPEN_STATUSES, category_label, get_config, status_label
+from zoufang.campaign.store import Issue
+from zoufang.campaign.store import Grid, Target
 
 __all__ = ["Hotspot", "find_hotspots", "lookback"]
 

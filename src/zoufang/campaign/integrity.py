@@ -2,7 +2,7 @@
 spot-check (电话随机访问抽查) of a random sample of visits.
 
 :func:`run_checks` looks at every visit of a township against its target and the cadre's
-other records, with the thresholds of :class:`~zoufang.campaign.ledger.LedgerConfig`:
+other records, with the thresholds of :class:`~zoufang.campaign.issues.LedgerConfig`:
 
 ``gps_far``
     An in-home visit whose GPS point is farther than ``gps_far_m`` (300 m) from the target.
@@ -43,11 +43,11 @@ from pyproj import Transformer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .._errors import Problem, ValidationError
-from ..gis.crs import metric_crs_for
-from .ledger import LedgerConfig, get_config, parse_choice
-from .ledger_models import IntegrityFlag, Issue, SpotCheck, Visit, local_now
-from .models import Cadre, Grid, Target
+from zoufang._errors import Problem, ValidationError
+from zoufang.gis.crs import metric_crs_for
+from zoufang.campaign.issues import LedgerConfig, get_config, parse_choice
+from zoufang.campaign.store import IntegrityFlag, Issue, SpotCheck, Visit, local_now
+from zoufang.campaign.store import Cadre, Grid, Target
 
 __all__ = ["CHECKS", "SPOT_RESULTS", "draw_spot_checks", "list_flags", "record_spot_check",
            "run_checks"]

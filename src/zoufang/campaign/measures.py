@@ -56,11 +56,11 @@ import pandas as pd
 from sqlalchemy import BigInteger, Connection, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from ..privacy import mask_name
-from .ledger import RUNNING_STATUSES
-from .ledger_models import Issue, IssueEvent, Visit, local_now
-from .models import Cadre, Grid, Target, Township, Village
-from .visits import SETTLED_OUTCOMES
+from zoufang.privacy import mask_name
+from zoufang.campaign.issues import RUNNING_STATUSES
+from zoufang.campaign.store import Issue, IssueEvent, Visit, local_now
+from zoufang.campaign.store import Cadre, Grid, Target, Township, Village
+from zoufang.campaign.visits import SETTLED_OUTCOMES
 
 __all__ = ["COLUMNS_CN", "LEVELS", "compute_measures", "measures_to_chinese",
            "weekly_summary"]

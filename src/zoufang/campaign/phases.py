@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Campaign, Phase
+from zoufang.campaign.store import Campaign, Phase
 
 __all__ = ["DEFAULT_PHASES", "create_campaign", "default_phases"]
 

@@ -1,7 +1,7 @@
 """Exports of a cadre's daily routes (路线导出): GeoJSON, GPX and a printable stop list.
 
 One export is one cadre-day (干部的一天) of a stored route plan
-(:mod:`zoufang.campaign.route_models`): leave the base, visit the stops in order, come
+(:mod:`zoufang.campaign.store.routes`): leave the base, visit the stops in order, come
 back.
 
 - :func:`to_geojson` — a GeoJSON FeatureCollection: the route as a LineString (the road
@@ -51,14 +51,14 @@ from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import vocab
-from .._errors import Problem, ValidationError
-from ..gis.crs import wgs84_to_bd09, wgs84_to_gcj02
-from ..privacy import mask_name, mask_phone
-from .ledger import category_label, get_config, status_label
-from .ledger_models import Issue
-from .models import Campaign, Target
-from .route_models import RouteCadre, RouteDay, RouteLeftOut, RoutePlan, RouteStop
+from zoufang import vocab
+from zoufang._errors import Problem, ValidationError
+from zoufang.gis.crs import wgs84_to_bd09, wgs84_to_gcj02
+from zoufang.privacy import mask_name, mask_phone
+from zoufang.campaign.issues import category_label, get_config, status_label
+from zoufang.campaign.store import Issue
+from zoufang.campaign.store import Campaign, Target
+from zoufang.campaign.store import RouteCadre, RouteDay, RouteLeftOut, RoutePlan, RouteStop
 
 __all__ = [
     "DATUMS", "EXTENSIONS", "FORMATS", "GPX_NS", "MEDIA_TYPES", "PURPOSES", "CadreRoute",

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import vocab
-from .models import Cadre, Campaign, DataProblem, Grid, Target, Township
+from zoufang import vocab
+from zoufang.campaign.store import Cadre, Campaign, DataProblem, Grid, Target, Township
 
 __all__ = ["TownshipSummary", "format_summary", "summarise"]
 

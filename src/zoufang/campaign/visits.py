@@ -20,10 +20,10 @@ from typing import Any, Final
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .._errors import Problem, ValidationError
-from .ledger import CHANNELS, parse_choice
-from .ledger_models import Visit, local_now
-from .models import Cadre, Target
+from zoufang._errors import Problem, ValidationError
+from zoufang.campaign.issues import CHANNELS, parse_choice
+from zoufang.campaign.store import Visit, local_now
+from zoufang.campaign.store import Cadre, Target
 
 __all__ = ["FOUR_ONES", "MODES", "OUTCOMES", "SETTLED_OUTCOMES", "due_targets",
            "find_cadre", "find_target", "parse_local_time", "record_visit"]

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from .crs import CHINA_BOUNDS, in_china, normalise_crs, to_wgs84
+from zoufang.gis.crs import CHINA_BOUNDS, in_china, normalise_crs, to_wgs84
 
 __all__ = ["PointIssue", "check_points", "parse_number"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._errors import Problem, ValidationError
+from zoufang._errors import Problem, ValidationError
 
 __all__ = ["RawTable", "TABLE_SUFFIXES", "VECTOR_SUFFIXES", "read_any", "read_table",
            "read_vector", "decode_text"]

@@ -54,7 +54,7 @@ import numpy as np
 from zoufang._errors import Problem, ValidationError
 from zoufang.vocab import KINDS, TARGET_TAGS
 
-from .vrptw import RoutingProblem, RoutingResult, SearchConfig, Vehicle, solve
+from zoufang.planner.vrptw import RoutingProblem, RoutingResult, SearchConfig, Vehicle, solve
 
 __all__ = [
     "DAY_TYPES",

@@ -1,7 +1,7 @@
 """The Flask application: pages and JSON API for planners, field cadres and leaders.
 
 The factory lives in :mod:`zoufang.web.app`; it is imported lazily here so that
-``zoufang.web.auth_models`` (the users and audit-log tables) can be imported by the
+``zoufang.campaign.store.users`` (the users and audit-log tables) can be imported by the
 campaign store without importing Flask.
 """
 
@@ -17,6 +17,6 @@ __all__ = ["create_app"]
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app (see :func:`zoufang.web.app.create_app`)."""
-    from .app import create_app as _create_app
+    from zoufang.web.app import create_app as _create_app
 
     return _create_app(test_config)

@@ -35,10 +35,10 @@ from flask import Flask, Response, g, jsonify, redirect, render_template, reques
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
-from .._errors import ValidationError
-from .basemaps import basemap_from_config
-from .i18n import LANGS, current_lang, t
-from .security import current_viewer, init_security
+from zoufang._errors import ValidationError
+from zoufang.web.basemaps import basemap_from_config
+from zoufang.web.i18n import LANGS, current_lang, t
+from zoufang.web.security import current_viewer, init_security
 
 __all__ = ["create_app"]
 
@@ -116,9 +116,8 @@ def error_body(status: int, error: str, errors: list[dict[str, Any]] | None = No
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app (see the module docstring for the configuration)."""
-    from ..campaign.db import open_store
-    from . import auth_models  # noqa: F401  (registers users and audit_log)
-    from .jobs import Planning
+    from zoufang.campaign.store import open_store
+    from zoufang.web.jobs import Planning
 
     app = Flask(__name__, instance_relative_config=True)
     _config(app, test_config)
@@ -130,13 +129,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["zoufang_planning"] = Planning(store)
     init_security(app)
 
-    from .views_admin import bp as admin_bp
-    from .views_api import bp as api_bp
-    from .views_auth import bp as auth_bp
-    from .views_common import bp as common_bp
-    from .views_field import bp as field_bp
-    from .views_leader import bp as leader_bp
-    from .views_planner import bp as planner_bp
+    from zoufang.web.views.admin import bp as admin_bp
+    from zoufang.web.views.api import bp as api_bp
+    from zoufang.web.views.auth import bp as auth_bp
+    from zoufang.web.views.common import bp as common_bp
+    from zoufang.web.views.field import bp as field_bp
+    from zoufang.web.views.leader import bp as leader_bp
+    from zoufang.web.views.planner import bp as planner_bp
 
     for bp in (auth_bp, planner_bp, field_bp, leader_bp, admin_bp, common_bp, api_bp):
         app.register_blueprint(bp)
@@ -172,7 +171,7 @@ def _wants_json() -> bool:
 
 
 def _install_errors(app: Flask) -> None:
-    from .services import Forbidden, NotFound
+    from zoufang.web.services import Forbidden, NotFound
 
     def page(status: int, message: str) -> tuple[str, int]:
         return render_template("error.html", status=status, message=message), status
@@ -213,7 +212,7 @@ def _install_errors(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:
-        from ..campaign.ledger import IssueConflict
+        from zoufang.campaign.issues import IssueConflict
 
         status = 409 if isinstance(exc, IssueConflict) else 400
         errors = [p.to_dict() for p in exc.problems]
@@ -223,7 +222,7 @@ def _install_errors(app: Flask) -> None:
 
     @app.errorhandler(ValueError)
     def _value(exc: ValueError) -> Any:
-        from ..campaign.ledger import IssueConflict
+        from zoufang.campaign.issues import IssueConflict
 
         status = 409 if isinstance(exc, IssueConflict) else 400
         msg = getattr(exc, "summary", None) or str(exc)

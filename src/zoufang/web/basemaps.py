@@ -29,7 +29,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from ..gis.crs import wgs84_to_gcj02
+from zoufang.gis.crs import wgs84_to_gcj02
 
 __all__ = ["BASEMAPS", "Basemap", "basemap_from_config", "shift_geometry", "to_display"]
 

@@ -1,7 +1,7 @@
 """Background planning jobs: cut visit areas and pair them with cadres, off the request.
 
 A planner starts a job; one worker thread runs
-:func:`zoufang.campaign.areas_service.plan_campaign` (which reads the township from the
+:func:`zoufang.campaign.areas.plan_campaign` (which reads the township from the
 store, solves, checks the plan with the independent checker and stores it as the
 campaign's current plan). The page polls the job for its stage and progress: the stages
 come from the service; within the solve, progress is the elapsed share of the time limit
@@ -35,7 +35,7 @@ _STAGE_PROGRESS = {"queued": 0.0, "loading": 0.05, "building": 0.12, "solving": 
 class PlanView:
     """The township's current stored plan, with what the maps need.
 
-    ``result`` is :class:`~zoufang.campaign.areas_service.AreaPlanResult`;
+    ``result`` is :class:`~zoufang.campaign.areas.AreaPlanResult`;
     ``target_cadre`` maps target id -> cadre 编号, ``grid_cadres`` grid code -> cadres,
     ``grid_load_h`` grid code -> hours of work (an area's load shared evenly by its grids),
     ``cadre_index`` cadre 编号 -> area number (for colours).
@@ -88,7 +88,7 @@ class Job:
 def _areas_service() -> Any:
     """The visit-area service, or None while that module is not in this tree."""
     try:
-        from ..campaign import areas_service
+        from zoufang.campaign import areas as areas_service
     except ImportError:  # pragma: no cover - only before the areas issue landed
         return None
     return areas_service
@@ -110,7 +110,7 @@ class Planning:
         return _areas_service() is not None
 
     def _township_name(self, township_id: int) -> str:
-        from ..campaign.models import Township
+        from zoufang.campaign.store import Township
 
         with self.store.session() as s:
             t = s.get(Township, township_id)
@@ -149,7 +149,7 @@ class Planning:
         svc = _areas_service()
         if svc is None or township_id is None or township_id < 0:
             return None
-        from ..campaign.area_models import AreaTarget, VisitArea
+        from zoufang.campaign.store import AreaTarget, VisitArea
 
         try:
             name = self._township_name(township_id)

@@ -29,7 +29,7 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from .basemaps import Basemap
+from zoufang.web.basemaps import Basemap
 
 __all__ = [
     "STATIC", "Layer", "MapLayers", "OfflineMap", "VENDOR", "coverage_map", "issues_map",

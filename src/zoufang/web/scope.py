@@ -5,7 +5,7 @@
   masked unless the user is granted ``personal_data``.
 - **cadre**: personal data only for the targets of its own visit area and of the issues
   it owns (谁走访谁处理). The area is the cadre's area in the current plan of the
-  township's newest campaign (:mod:`zoufang.campaign.areas_service`); before any plan
+  township's newest campaign (:mod:`zoufang.campaign.areas`); before any plan
   :func:`area_target_ids` returns None and the field pages say "not planned yet".
 - **admin**: users and the audit log; no campaign data.
 """
@@ -15,10 +15,10 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ..campaign.ledger_models import Issue
-from ..campaign.models import Campaign, Target
-from ..privacy import mask_name, mask_phone
-from .security import Viewer
+from zoufang.campaign.store import Issue
+from zoufang.campaign.store import Campaign, Target
+from zoufang.privacy import mask_name, mask_phone
+from zoufang.web.security import Viewer
 
 __all__ = ["area_target_ids", "can_see_target", "mask_target_fields", "sees_personal"]
 
@@ -29,7 +29,7 @@ def area_target_ids(session: Session, viewer: Viewer) -> set[int] | None:
     if viewer.cadre_id is None or viewer.township_id is None:
         return None
     try:
-        from ..campaign.areas_service import cadre_target_ids
+        from zoufang.campaign.areas import cadre_target_ids
     except ImportError:  # pragma: no cover - before the areas issue landed
         return None
     camp = session.scalar(select(Campaign.id).where(Campaign.township_id == viewer.township_id)

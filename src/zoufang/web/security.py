@@ -26,7 +26,7 @@ from flask import Flask, abort, current_app, flash, g, redirect, request, sessio
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .auth_models import ROLES, AuditEntry, User
+from zoufang.campaign.store import ROLES, AuditEntry, User
 
 __all__ = ["Viewer", "audit", "authenticate", "csrf_token", "current_viewer",
            "hash_password", "init_security", "log_in", "log_out", "roles_required"]
@@ -138,7 +138,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
                 if _is_api():
                     abort(401)
                 if g.get("session_expired"):
-                    from .i18n import t
+                    from zoufang.web.i18n import t
 
                     flash(t("session_expired"), "warning")
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

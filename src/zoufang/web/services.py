@@ -27,20 +27,20 @@ import shapely
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from .. import vocab
-from .._errors import Problem, ValidationError
-from ..campaign import ledger as ledger_mod
-from ..campaign.hotspots import find_hotspots, lookback
-from ..campaign.ledger_models import Issue, IssueEvent, Visit, local_now
-from ..campaign.measures import compute_measures
-from ..campaign.models import Cadre, DataProblem, Grid, Target, Township, Village
-from ..campaign.summary import summarise
-from ..campaign.visits import FOUR_ONES, MODES, OUTCOMES, SETTLED_OUTCOMES, record_visit
-from ..privacy import mask_name
-from .basemaps import Basemap, shift_geometry, to_display
-from .maps import PALETTE
-from .scope import can_see_target, mask_target_fields, sees_personal
-from .security import Viewer
+from zoufang import vocab
+from zoufang._errors import Problem, ValidationError
+from zoufang.campaign import issues as ledger_mod
+from zoufang.campaign.hotspots import find_hotspots, lookback
+from zoufang.campaign.store import Issue, IssueEvent, Visit, local_now
+from zoufang.campaign.measures import compute_measures
+from zoufang.campaign.store import Cadre, DataProblem, Grid, Target, Township, Village
+from zoufang.campaign.summary import summarise
+from zoufang.campaign.visits import FOUR_ONES, MODES, OUTCOMES, SETTLED_OUTCOMES, record_visit
+from zoufang.privacy import mask_name
+from zoufang.web.basemaps import Basemap, shift_geometry, to_display
+from zoufang.web.maps import PALETTE
+from zoufang.web.scope import can_see_target, mask_target_fields, sees_personal
+from zoufang.web.security import Viewer
 
 __all__ = [
     "Forbidden", "KIND_COLORS", "NotFound", "apply_issue_action", "bounds", "coverage_geojson",
@@ -227,7 +227,7 @@ def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
     ValidationError
         The file was refused (every problem listed), or its type is not accepted.
     """
-    from ..campaign.importer import KINDS_OF_IMPORT, import_file
+    from zoufang.campaign.imports.importer import KINDS_OF_IMPORT, import_file
 
     if what not in KINDS_OF_IMPORT:
         raise ValidationError("unknown import", [Problem(
@@ -269,7 +269,7 @@ def _target(session: Session, viewer: Viewer, target_id: int) -> Target:
 def _planned_cadre(session: Session, target_id: int) -> str | None:
     """The cadre (编号 姓名) whose area holds the target in the current plan, if any."""
     try:
-        from ..campaign.area_models import AreaTarget, VisitArea
+        from zoufang.campaign.store import AreaTarget, VisitArea
     except ImportError:  # pragma: no cover - before the areas issue landed
         return None
     row = session.execute(select(VisitArea.cadre_ext_id, VisitArea.cadre_name)
@@ -663,7 +663,7 @@ def apply_issue_action(session: Session, viewer: Viewer, issue_id: int, action: 
     Forbidden
         The viewer's role may not take ``action``.
     TransitionRefused, IssueConflict
-        From :func:`zoufang.campaign.ledger.move_issue`.
+        From :func:`zoufang.campaign.issues.move_issue`.
     """
     i = _issue_for(session, viewer, issue_id)
     if action not in ROLE_ACTIONS.get(viewer.role, frozenset()):
@@ -748,7 +748,7 @@ def _truthy(v: Any) -> bool:
 
 
 def _campaign_id(session: Session, township_id: int) -> int | None:
-    from ..campaign.models import Campaign
+    from zoufang.campaign.store import Campaign
 
     return session.scalar(select(Campaign.id).where(Campaign.township_id == township_id)
                           .order_by(Campaign.id.desc()).limit(1))
@@ -801,7 +801,7 @@ def export_ledger(session: Session, viewer: Viewer, *, start: dt.date | None = N
     """The ledger's standard tables as one .xlsx (masked unless the viewer sees personal
     data); returns (bytes, file name, personal?, rows per table). The caller audits.
     """
-    from ..campaign.exports import export_tables, write_xlsx
+    from zoufang.campaign.exports import export_tables, write_xlsx
 
     tid = _tid(viewer)
     personal = sees_personal(session, viewer)

@@ -1,0 +1,611 @@
+"""The JSON API under ``/api/v1``: everything the pages do.
+
+Every endpoint is declared with :func:`api`, which registers the route, guards it by
+role and records it for the OpenAPI document (``/api/v1/openapi.json``), so the
+document lists every route by construction (a test checks it against the URL map).
+Errors have one shape: ``{"ok": false, "error": ..., "errors": [...], "status": N}``.
+Writes need the session's CSRF token in the ``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import select
+
+from zoufang import __version__ as _version
+from zoufang.campaign.store import Township
+from zoufang.campaign.summary import summarise
+from zoufang.web import services as sv
+from zoufang.campaign.store import AuditEntry, User
+from zoufang.web.scope import area_target_ids
+from zoufang.web.security import Viewer, audit, current_viewer, roles_required
+
+__all__ = ["ROUTES", "ApiRoute", "bp", "openapi_document"]
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ALL_ROLES = ("planner", "cadre", "leader", "admin")
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One API route as the OpenAPI document describes it."""
+
+    path: str
+    methods: tuple[str, ...]
+    roles: tuple[str, ...] | None
+    summary: str
+    params: tuple[tuple[str, str, str], ...] = ()
+    body: str | None = None
+    produces: str = "application/json"
+    tags: tuple[str, ...] = field(default=())
+
+
+ROUTES: list[ApiRoute] = []
+
+
+def api(path: str, methods: tuple[str, ...] = ("GET",), *, roles: tuple[str, ...] | None,
+        summary: str, params: tuple[tuple[str, str, str], ...] = (), body: str | None = None,
+        produces: str = "application/json", tag: str = "") -> Callable[[Any], Any]:
+    """Register an API endpoint (``roles=None``: public)."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        view = roles_required(*roles)(fn) if roles else fn
+        bp.add_url_rule(path, endpoint=fn.__name__, view_func=view, methods=list(methods))
+        ROUTES.append(ApiRoute(path, methods, roles, summary, params, body, produces,
+                               (tag,) if tag else ()))
+        return view
+
+    return deco
+
+
+def _store() -> Any:
+    return current_app.extensions["zoufang_store"]
+
+
+def _basemap() -> Any:
+    return current_app.extensions["zoufang_basemap"]
+
+
+def _planning() -> Any:
+    return current_app.extensions["zoufang_planning"]
+
+
+def _viewer() -> Viewer:
+    v = current_viewer()
+    assert v is not None
+    return v
+
+
+def _ok(**payload: Any) -> Response:
+    return jsonify({"ok": True, **payload})
+
+
+def _geojson(fc: dict[str, Any]) -> Response:
+    resp = jsonify(fc)
+    resp.mimetype = "application/geo+json"
+    return resp
+
+
+def _date(name: str) -> dt.date | None:
+    v = request.args.get(name)
+    if not v:
+        return None
+    try:
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        raise ValueError(f"{name} was {v!r}; expected a date YYYY-MM-DD") from None
+
+
+def _township_id() -> int:
+    v = _viewer()
+    if v.township_id is None:
+        raise sv.NotFound("no township is assigned to this user")
+    return v.township_id
+
+
+def _payload() -> dict[str, Any]:
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ValueError("the request body is not a JSON object")
+        return data
+    return request.form.to_dict()
+
+
+# ----------------------------------------------------------------------------- public
+
+@api("/health", roles=None, summary="Liveness: the app answers and the store opens.",
+     tag="meta")
+def health() -> Response:
+    """Public: no data, only that the service is up."""
+    with _store().session() as s:
+        s.execute(select(1))
+    return _ok(version=_version)
+
+
+@api("/openapi.json", roles=None, summary="This API's OpenAPI 3.1 document.", tag="meta")
+def openapi() -> Response:
+    """The OpenAPI document (public)."""
+    return jsonify(openapi_document())
+
+
+# ----------------------------------------------------------------------------- any role
+
+@api("/me", roles=ALL_ROLES, summary="The logged-in user and its data scope.", tag="meta")
+def me() -> Response:
+    """Who am I."""
+    v = _viewer()
+    return _ok(user={"name": v.name, "role": v.role, "township_id": v.township_id,
+                     "cadre_id": v.cadre_id, "personal_data": v.personal_data})
+
+
+@api("/status", roles=ALL_ROLES, summary="Counts per township (no personal data); admins "
+     "see every township, others their own.", tag="meta")
+def status() -> Response:
+    """The township summaries."""
+    v = _viewer()
+    with _store().session() as s:
+        q = select(Township).order_by(Township.id)
+        if v.role != "admin":
+            q = q.where(Township.id == (v.township_id if v.township_id is not None else -1))
+        towns = [summarise(s, t).to_dict() for t in s.scalars(q)]
+    return _ok(townships=towns)
+
+
+# ----------------------------------------------------------------------------- planner
+
+@api("/township/summary", roles=("planner", "leader"), summary="The township's counts, "
+     "targets outside grids and grid defects.", tag="planner")
+def township_summary() -> Response:
+    """Summary of the viewer's township."""
+    with _store().session() as s:
+        return _ok(summary=sv.summary(s, _viewer()))
+
+
+@api("/township/grids.geojson", roles=("planner", "leader"), summary="Grids as GeoJSON in "
+     "the basemap's datum, coloured by planned cadre (else by village).",
+     produces="application/geo+json", tag="planner")
+def grids_geojson() -> Response:
+    """Grids of the township."""
+    tid = _township_id()
+    with _store().session() as s:
+        return _geojson(sv.grids_geojson(s, tid, _basemap(), plan=_planning().latest(tid)))
+
+
+@api("/township/targets.geojson", roles=("planner",), summary="Every target as a GeoJSON "
+     "point (id, kind, grid, placement, planned cadre); no names.",
+     produces="application/geo+json", tag="planner")
+def targets_geojson() -> Response:
+    """Targets of the township."""
+    tid = _township_id()
+    with _store().session() as s:
+        return _geojson(sv.targets_geojson(s, tid, _basemap(), plan=_planning().latest(tid)))
+
+
+@api("/township/problems", roles=("planner",), summary="Data problems kept in the store.",
+     params=(("limit", "query", "integer"),), tag="planner")
+def problems() -> Response:
+    """Data problems of the township."""
+    limit = request.args.get("limit", "500")
+    if not limit.isdigit():
+        raise ValueError(f"limit was {limit!r}; expected a positive integer")
+    with _store().session() as s:
+        return _ok(problems=sv.problems_list(s, _township_id(), limit=int(limit)))
+
+
+@api("/township/problems.geojson", roles=("planner",), summary="Grid defects and targets "
+     "outside grids as GeoJSON points.", produces="application/geo+json", tag="planner")
+def problems_geojson() -> Response:
+    """Located data problems."""
+    with _store().session() as s:
+        return _geojson(sv.problems_geojson(s, _township_id(), _basemap()))
+
+
+@api("/township/imports/<kind>", ("POST",), roles=("planner",), summary="Import a file of "
+     "targets, grids or cadres (multipart field `file`; optional `crs`, `skip_invalid`); "
+     "the CLI's importer and error report.", params=(("kind", "path", "string"),),
+     body="multipart/form-data", tag="planner")
+def import_file(kind: str) -> Response:
+    """Upload and import one file."""
+    up = request.files.get("file")
+    if up is None or not up.filename:
+        raise ValueError("no file uploaded: send it as the multipart field `file`")
+    with _store().session() as s:
+        town = s.get(Township, _township_id())
+        tname = town.name if town else ""
+    report = sv.import_upload(_store(), _viewer(), tname, kind, up.filename, up.read(),
+                              crs=request.form.get("crs") or None,
+                              skip_invalid=request.form.get("skip_invalid") in ("1", "true",
+                                                                                "on"))
+    return _ok(report=report)
+
+
+@api("/township/plan-jobs", ("POST",), roles=("planner",), summary="Start planning the "
+     "visit areas as a background job (JSON: time_limit_s, seed).", body="application/json",
+     tag="planner")
+def start_plan() -> tuple[Response, int]:
+    """Queue a planning job."""
+    data = _payload()
+    try:
+        limit = float(data.get("time_limit_s") or current_app.config["PLAN_TIME_LIMIT_S"])
+        seed = int(data.get("seed") or 0)
+    except (TypeError, ValueError):
+        raise ValueError("time_limit_s and seed must be numbers") from None
+    job = _planning().start(_township_id(), user=_viewer().name, time_limit_s=limit,
+                            seed=seed)
+    return _ok(job=job.to_dict()), 202
+
+
+@api("/jobs/<job_id>", roles=("planner",), summary="A planning job's stage and progress "
+     "(and the stored plan once done).", params=(("job_id", "path", "string"),),
+     tag="planner")
+def job_status(job_id: str) -> Response:
+    """Poll a job."""
+    job = _planning().get(job_id)
+    if job is None or job.township_id != _viewer().township_id:
+        raise sv.NotFound(f"no job {job_id!r}")
+    plan = _planning().latest(job.township_id) if job.status == "done" else None
+    return _ok(job=job.to_dict(), plan=plan.public() if plan else None)
+
+
+@api("/township/plan", roles=("planner",), summary="The current stored plan: areas and "
+     "their workloads, the checker's figures (planned: false until planned).",
+     tag="planner")
+def latest_plan() -> Response:
+    """The current plan of the township."""
+    plan = _planning().latest(_township_id())
+    return _ok(planned=plan is not None, plan=plan.public() if plan else None)
+
+
+@api("/township/locks/<cadre_id>", ("PUT", "DELETE"), roles=("planner",),
+     summary="Lock (PUT) or unlock (DELETE) a cadre's pair in the current plan: a locked "
+     "pair never changes in a re-plan (一访到底).",
+     params=(("cadre_id", "path", "string"),), tag="planner")
+def lock(cadre_id: str) -> Response:
+    """Lock or unlock a pair."""
+    try:
+        locks = _planning().set_lock(_township_id(), cadre_id, request.method == "PUT",
+                                     user=_viewer().name)
+    except LookupError as exc:
+        raise sv.NotFound(str(exc)) from None
+    return _ok(locks=locks)
+
+
+def arrangement_file(viewer: Viewer, fmt: str) -> tuple[bytes, str]:
+    """The arrangement table (安排表) of the current plan as .csv or .xlsx bytes, and a
+    file name (the cadres' phones unmasked: a planner's copy)."""
+    import tempfile
+    from pathlib import Path
+
+    from zoufang.campaign.arrangement import write_arrangement
+
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f'format was "{fmt}" but is expected to be in ["csv", "xlsx"]')
+    if _planning().latest(viewer.township_id if viewer.township_id is not None else -1) \
+            is None:
+        raise sv.NotFound("no plan yet: plan the visit areas first")
+    with _store().session() as s:
+        town = s.get(Township, viewer.township_id)
+        tname = town.name if town else None
+    with tempfile.TemporaryDirectory(prefix="zoufang-arr-") as tmp:
+        path = Path(tmp) / f"arrangement.{fmt}"
+        arr = write_arrangement(_store(), path, township=tname, masked=False)
+        data = path.read_bytes()
+    return data, f"{arr.title}.{fmt}" if hasattr(arr, "title") else f"安排表.{fmt}"
+
+
+@api("/township/arrangement.<fmt>", roles=("planner",), summary="Download the arrangement "
+     "table (安排表) of the current plan, csv or xlsx (audited: it names cadres).",
+     params=(("fmt", "path", "string"),), produces="text/csv", tag="planner")
+def arrangement(fmt: str) -> Response:
+    """The arrangement table."""
+    data, name = arrangement_file(_viewer(), fmt)
+    audit("export", personal=True, township_id=_viewer().township_id,
+          detail={"table": "安排表", "format": fmt})
+    return _download(data, name, "text/csv" if fmt == "csv" else
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _download(data: bytes, name: str, mimetype: str) -> Response:
+    from urllib.parse import quote
+
+    resp = Response(data, mimetype=mimetype)
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    resp.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
+                                           f"filename*=UTF-8''{quote(name)}")
+    return resp
+
+
+@api("/targets/<int:target_id>", roles=("planner", "leader", "cadre"), summary="One "
+     "target: name and phone (masked unless allowed), visits, issues, hotspots (回头看). "
+     "Cadres: only targets of their own area or issues.",
+     params=(("target_id", "path", "integer"),), tag="targets")
+def target(target_id: int) -> Response:
+    """Target detail."""
+    with _store().session() as s:
+        item = sv.target_detail(s, _viewer(), target_id)
+    item["page"] = f"/targets/{target_id}"
+    return _ok(item=item)
+
+
+# ----------------------------------------------------------------------------- leader
+
+@api("/township/measures", roles=("leader", "planner"), summary="Measures (走访率, 入户率, "
+     "回应率, 解决率, 满意度, 逾期) with drill-down township → village → grid → target.",
+     params=(("level", "query", "string"), ("key", "query", "string"),
+             ("start", "query", "date"), ("end", "query", "date")), tag="leader")
+def measures() -> Response:
+    """Measures at one level of the drill-down."""
+    with _store().session() as s:
+        return _ok(measures=sv.measures_drill(
+            s, _viewer(), level=request.args.get("level", "township"),
+            key=request.args.get("key"), start=_date("start"), end=_date("end")))
+
+
+@api("/township/coverage.geojson", roles=("leader", "planner"), summary="Grids with their "
+     "visit rate and choropleth colour.", produces="application/geo+json", tag="leader")
+def coverage_geojson() -> Response:
+    """Visit rate per grid."""
+    with _store().session() as s:
+        return _geojson(sv.coverage_geojson(s, _township_id(), _basemap()))
+
+
+@api("/township/unvisited.geojson", roles=("leader", "planner"), summary="Targets not yet "
+     "visited, as GeoJSON points (no names).", produces="application/geo+json", tag="leader")
+def unvisited_geojson() -> Response:
+    """Unvisited targets."""
+    with _store().session() as s:
+        return _geojson(sv.unvisited_geojson(s, _township_id(), _basemap()))
+
+
+@api("/township/unvisited", roles=("leader", "planner"), summary="List of targets not yet "
+     "visited (names masked unless allowed).", params=(("grid", "query", "string"),),
+     tag="leader")
+def unvisited() -> Response:
+    """Unvisited targets as a list."""
+    with _store().session() as s:
+        rows, total = sv.unvisited_list(s, _viewer(), grid_code=request.args.get("grid"))
+    return _ok(total=total, targets=rows)
+
+
+@api("/township/issues.geojson", roles=("leader", "planner"), summary="Open issues as "
+     "GeoJSON points (category, red/yellow warning).", produces="application/geo+json",
+     params=(("all", "query", "boolean"),), tag="leader")
+def issues_geojson() -> Response:
+    """Issues on the map."""
+    with _store().session() as s:
+        return _geojson(sv.issues_geojson(s, _viewer(), _basemap(),
+                                          open_only=request.args.get("all") != "1"))
+
+
+@api("/township/issues", roles=("leader", "planner", "cadre"), summary="Issues (open unless "
+     "all=1), warnings first; a cadre sees only its own.",
+     params=(("all", "query", "boolean"),), tag="leader")
+def issues() -> Response:
+    """Issues as a list."""
+    with _store().session() as s:
+        rows, total = sv.issues_list(s, _viewer(), open_only=request.args.get("all") != "1")
+    return _ok(total=total, issues=rows)
+
+
+@api("/township/hotspots", roles=("leader", "planner", "cadre"), summary="Hotspots: open "
+     "issues of one category raised by several neighbours.", tag="leader")
+def hotspots() -> Response:
+    """Hotspots of open issues."""
+    with _store().session() as s:
+        return _ok(hotspots=sv.hotspots(s, _viewer()))
+
+
+@api("/township/export.xlsx", roles=("leader", "planner"), summary="The ledger's standard "
+     "tables as Excel (personal data masked unless allowed; every export audited).",
+     params=(("start", "query", "date"), ("end", "query", "date")),
+     produces="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+     tag="leader")
+def export_xlsx() -> Response:
+    """Export the ledger."""
+    v = _viewer()
+    with _store().session() as s:
+        data, name, personal, rows = sv.export_ledger(s, v, start=_date("start"),
+                                                      end=_date("end"))
+    audit("export", personal=personal, township_id=v.township_id,
+          detail={"table": "走访台账", "format": "xlsx", "masked": not personal, "rows": rows})
+    return _download(data, name, "application/vnd.openxmlformats-officedocument."
+                                 "spreadsheetml.sheet")
+
+
+# ----------------------------------------------------------------------------- issues
+
+@api("/issues/<int:issue_id>", roles=("planner", "leader", "cadre"), summary="One issue "
+     "with its history and the actions the user may take (cadres: own issues only).",
+     params=(("issue_id", "path", "integer"),), tag="issues")
+def issue(issue_id: int) -> Response:
+    """Issue detail."""
+    with _store().session() as s:
+        return _ok(item=sv.issue_detail(s, _viewer(), issue_id))
+
+
+@api("/issues/<int:issue_id>/actions", ("POST",), roles=("planner", "leader", "cadre"),
+     summary="Apply a lifecycle action (JSON: action, reason, version, and the action's "
+     "fields: unit, handler, deadline, result, explanation, rating, ...).",
+     params=(("issue_id", "path", "integer"),), body="application/json", tag="issues")
+def issue_action(issue_id: int) -> Response:
+    """Move an issue."""
+    data = _payload()
+    action = str(data.get("action") or "")
+    if not action:
+        raise ValueError("action is missing")
+    with _store().session() as s:
+        item = sv.apply_issue_action(s, _viewer(), issue_id, action, data)
+    return _ok(item=item)
+
+
+# ----------------------------------------------------------------------------- field
+
+@api("/me/area", roles=("cadre",), summary="The targets of the cadre's visit area, with "
+     "contacts (planned: false until the areas are planned).", tag="field")
+def my_area() -> Response:
+    """My area."""
+    with _store().session() as s:
+        area = area_target_ids(s, _viewer())
+        if area is None:
+            return _ok(planned=False, message="尚未分配走访区域 / no visit area assigned yet")
+        return _ok(planned=True, targets=sv.my_area(s, _viewer(), area))
+
+
+@api("/me/route", roles=("cadre",), summary="My route of a day (?day=YYYY-MM-DD, default "
+     "today or my next route day): its stops with times, my route days, what was left out "
+     "(planned: false until routes are planned).",
+     params=(("day", "query", "string"), ("phase", "query", "string")), tag="field")
+def my_route() -> Response:
+    """Return the cadre's own route of a day."""
+    from zoufang.campaign import route_exports as rx
+    from zoufang.web.views.field import cadre_day
+
+    v = _viewer()
+    with _store().session() as s:
+        found = cadre_day(s, v, _date("day"), request.args.get("phase") or None)
+        if found is None:
+            return _ok(planned=False, message="尚未规划今日路线 / today's route is not planned "
+                       "yet", stops=[])
+        cr, view = found
+        left = (rx.left_out(s, cr.plan.id, v.cadre_id, reveal=True)
+                if view is not None and v.cadre_id is not None else [])
+    return _ok(planned=True, plan_id=cr.plan.id, phase=cr.plan.phase_kind,
+               days=[d.isoformat() for d in cr.days],
+               day=view.day.isoformat() if view else None,
+               previous=cr.previous.isoformat() if cr.previous else None,
+               next=cr.next.isoformat() if cr.next else None,
+               route=view.to_dict() if view else None,
+               stops=view.to_dict()["stops"] if view else [], left_out=left)
+
+
+@api("/me/route.gpx", roles=("cadre",), summary="My route of a day (?day=YYYY-MM-DD, default "
+     "today or my next route day) as GPX 1.1 (WGS-84) for navigation apps (404 until "
+     "routes are planned).", params=(("day", "query", "string"), ("phase", "query", "string")),
+     produces="application/gpx+xml", tag="field")
+def my_route_gpx() -> Response:
+    """GPX of the cadre's own route of a day."""
+    from zoufang.web.views.field import route_file_response
+
+    return route_file_response(_viewer(), "gpx", _date("day"),
+                               request.args.get("phase") or None)
+
+
+@api("/me/visits", ("GET", "POST"), roles=("cadre",), summary="GET: my latest visits. "
+     "POST (JSON or form): record a visit (target 编号, mode, outcome, at, four ones, notes, "
+     "lon/lat) and optionally the issue raised (category, responsibility, urgency, text).",
+     body="application/json", tag="field")
+def my_visits() -> Any:
+    """List or record visits."""
+    v = _viewer()
+    if request.method == "GET":
+        with _store().session() as s:
+            return _ok(visits=sv.my_visits(s, v))
+    data = _payload()
+    with _store().session() as s:
+        out = sv.record_field_visit(s, v, data)
+    return _ok(visit=out), 201
+
+
+@api("/me/issues", roles=("cadre",), summary="The issues I own (谁走访谁处理), open first.",
+     tag="field")
+def my_issues() -> Response:
+    """My issues."""
+    with _store().session() as s:
+        rows, total = sv.issues_list(s, _viewer(), open_only=False, mine=True)
+    return _ok(total=total, issues=rows)
+
+
+# ----------------------------------------------------------------------------- admin
+
+@api("/users", roles=("admin",), summary="Users (no password hashes).", tag="admin")
+def users() -> Response:
+    """List users."""
+    with _store().session() as s:
+        rows = [dict(id=u.id, name=u.name, role=u.role, township_id=u.township_id,
+                     cadre_id=u.cadre_id, personal_data=u.personal_data, active=u.active,
+                     last_login_at=u.last_login_at.isoformat() if u.last_login_at else None)
+                for u in s.scalars(select(User).order_by(User.name))]
+    return _ok(users=rows)
+
+
+@api("/audit", roles=("admin",), summary="The audit log, newest first.",
+     params=(("limit", "query", "integer"),), tag="admin")
+def audit_log() -> Response:
+    """Read the audit log."""
+    limit = request.args.get("limit", "200")
+    if not limit.isdigit():
+        raise ValueError(f"limit was {limit!r}; expected a positive integer")
+    with _store().session() as s:
+        rows = [dict(id=a.id, at=a.at.isoformat(), user=a.user_name, action=a.action,
+                     township_id=a.township_id, personal=a.personal, detail=a.detail, ip=a.ip)
+                for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
+                                   .limit(int(limit)))]
+    return _ok(entries=rows)
+
+
+# ----------------------------------------------------------------------------- OpenAPI
+
+_ERROR_SCHEMA = {
+    "type": "object", "required": ["ok", "error", "errors", "status"],
+    "properties": {"ok": {"const": False}, "error": {"type": "string"},
+                   "errors": {"type": "array", "items": {"type": "object"}},
+                   "status": {"type": "integer"}}}
+
+
+def _oa_path(path: str) -> str:
+    return "/api/v1" + re.sub(r"<(?:[a-z]+:)?([A-Za-z_]+)>", r"{\1}", path)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every route registered with :func:`api`."""
+    paths: dict[str, Any] = {}
+    types = {"integer": {"type": "integer"}, "string": {"type": "string"},
+             "date": {"type": "string", "format": "date"},
+             "boolean": {"type": "string", "enum": ["0", "1"]}}
+    for r in ROUTES:
+        item = paths.setdefault(_oa_path(r.path), {})
+        for m in r.methods:
+            op: dict[str, Any] = {
+                "summary": r.summary, "operationId": f"{m.lower()}_{r.path.strip('/')}",
+                "tags": list(r.tags),
+                "parameters": [{"name": n, "in": where, "required": where == "path",
+                                "schema": types[typ]} for n, where, typ in r.params],
+                "responses": {
+                    "200": {"description": "OK", "content": {r.produces: {"schema": {
+                        "type": "object"}}}},
+                    "default": {"description": "Error", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"}}}}},
+            }
+            if r.roles:
+                op["security"] = [{"session": []}]
+                op["x-roles"] = list(r.roles)
+            else:
+                op["security"] = []
+            if m in ("POST", "PUT", "DELETE", "PATCH"):
+                op["parameters"].append({"name": "X-CSRF-Token", "in": "header",
+                                         "required": True, "schema": {"type": "string"}})
+                if r.body and m != "DELETE":
+                    op["requestBody"] = {"content": {r.body: {"schema": {"type": "object"}}}}
+            op["operationId"] = re.sub(r"[^A-Za-z0-9_]", "_", op["operationId"])
+            item[m.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "zoufang 走访 API", "version": _version,
+                 "description": "Plan and track door-to-door visit campaigns. Log in at "
+                                "/login (session cookie); writes need the X-CSRF-Token "
+                                "header. Errors: {ok: false, error, errors, status}."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": _ERROR_SCHEMA},
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie",
+                                            "name": "zoufang_session"}}},
+    }
