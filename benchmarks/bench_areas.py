@@ -3,7 +3,7 @@
 Run ``python benchmarks/bench_areas.py`` (a few minutes on 2 cores). It generates the
 demo township with :func:`zoufang.demo.generate.generate_demo` into a temporary directory,
 reads the files directly (households GBK/GCJ-02, units xlsx/GCJ-02, grids and cadres
-WGS-84), builds the plain problem with :mod:`zoufang.planner.area_adapter`, and compares,
+WGS-84), builds the plain problem with :mod:`zoufang.planner.areas.adapter`, and compares,
 on the same data in the same run:
 
 - ours: :func:`zoufang.planner.areas.plan_areas`;
@@ -15,7 +15,7 @@ on the same data in the same run:
   12,000 points on 2 cores), regions paired with cadres by commute; a method that needs
   more than ``--spopt-timeout`` seconds is reported as not finished.
 
-Every plan is judged by :func:`zoufang.planner.area_check.check_area_plan`. Then the
+Every plan is judged by :func:`zoufang.planner.areas.check.check_area_plan`. Then the
 re-plan scenario: 3 cadres leave, 300 households are added, 10 cadres are locked on their
 areas. Then a shortfall (capacities cut) and the infeasible inputs. The figures go to the
 ``areas`` section of BENCHMARKS.md.
@@ -41,17 +41,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 
 from zoufang.gis.crs import gcj02_to_wgs84  # noqa: E402
-from zoufang.planner.area_adapter import build_area_problem, travel_minutes  # noqa: E402
-from zoufang.planner.area_check import AreaCheck, check_area_plan  # noqa: E402
 from zoufang.planner.areas import (  # noqa: E402
+    AreaCheck,
     AreaInputError,
     AreaProblem,
-    Cadre,
+    CadreSpec,
     Lock,
     Targets,
+    check_area_plan,
     plan_areas,
     plan_from_labels,
 )
+from zoufang.planner.areas.adapter import build_area_problem, travel_minutes  # noqa: E402
 
 TOL = 0.10  # the bar: every load within +-10 % of its capacity share
 
@@ -270,7 +271,7 @@ def infeasible_messages(problem: AreaProblem) -> list[tuple[str, str]]:
     few[0] = replace(cad[0], rank_level=4, capacity_min=60.0)
     cases["more must-go targets than eligible capacity"] = lambda: plan_areas(
         replace(problem, cadres=tuple(few)), time_limit_s=20)
-    cases["a cadre with zero hours"] = lambda: Cadre("Z1", 0.0, 0.0, 0.0, 1)
+    cases["a cadre with zero hours"] = lambda: CadreSpec("Z1", 0.0, 0.0, 0.0, 1)
     cases["no cadres"] = lambda: replace(problem, cadres=())
     for name, fn in cases.items():
         try:
@@ -394,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Command: `python benchmarks/bench_areas.py` (demo township from "
         "`zoufang.demo.generate.generate_demo`, default seed; every plan checked by "
-        "`zoufang.planner.area_check.check_area_plan`).",
+        "`zoufang.planner.areas.check.check_area_plan`).",
         "",
         f"Instance: {len(t)} targets in {len(problem.grids)} grids, {len(problem.cadres)} "
         f"cadres; workload {w_h:.0f} h (of which travel estimate "

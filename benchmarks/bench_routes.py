@@ -6,7 +6,7 @@ areas) in a temporary directory, then plans the 10-day visit push (集中走访,
 :func:`zoufang.campaign.routes.plan_routes` (process pool, ``--workers``), and,
 in the same run on the same jobs, the nearest-neighbour baseline (each day, always the
 nearest target that can still be served). Every schedule of both is verified by the
-independent checker (:mod:`zoufang.planner.schedule_check`).
+independent checker (:mod:`zoufang.planner.schedule.check`).
 
 Reported: wall time for all cadres, total distance and distance per routed target of
 both, targets routed and left out (by reason), window violations, and how much of the
@@ -34,16 +34,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _report import write_section  # noqa: E402
 
-from zoufang.campaign.store import open_store  # noqa: E402
-from zoufang.demo.build import build_demo  # noqa: E402
 from zoufang.campaign.routes import (  # noqa: E402
     cadre_jobs,
     plan_routes,
     solve_jobs,
     travel_model,
 )
-from zoufang.planner.schedule import plan_cadre_baseline  # noqa: E402
-from zoufang.planner.schedule_check import check_schedule  # noqa: E402
+from zoufang.campaign.store import open_store  # noqa: E402
+from zoufang.demo.build import build_demo  # noqa: E402
+from zoufang.planner.schedule import check_schedule, plan_cadre_baseline  # noqa: E402
 
 AS_OF = dt.datetime(2022, 3, 1)
 

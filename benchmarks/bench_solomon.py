@@ -10,7 +10,7 @@ For every instance both solvers get the same wall-clock limit on the same machin
 after the other (never at the same time): our router with ``--workers`` processes, then
 PyVRP with as many independent seeds in as many processes, the best kept — so both use
 the same number of cores. Every solution of both is verified by
-``zoufang.planner.route_check`` (an independent checker); a gap is reported only for a
+``zoufang.planner.routing.check`` (an independent checker); a gap is reported only for a
 solution the checker accepts.
 
 Objectives (compare like with like, see the README beside ``bks.csv``):
@@ -22,6 +22,9 @@ Objectives (compare like with like, see the README beside ``bks.csv``):
     Fewest vehicles first, then distance; integers at 1/1000 (distance rounded, time
     rounded up), final distance recomputed unrounded. Gap to ``hier_distance``, and
     vehicles against ``hier_vehicles``.
+
+The instance files and ``bks.csv`` are read from ``shared/benchmarks/solomon`` beside the
+repository (``<repo>/../shared``), or from the directory ``$ZOUFANG_SOLOMON_DIR`` names.
 
 Writes section ``solomon`` of BENCHMARKS.md (unless ``--no-write``).
 """
@@ -38,20 +41,26 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zoufang.planner.route_check import check_result, check_sequences
-from zoufang.planner.solomon import (
+from zoufang.planner.routing import (
+    DEFAULT_PORTFOLIO,
+    RoutingProblem,
+    check_result,
+    check_sequences,
     read_bks,
     read_solomon,
     solomon_class,
+    solve,
     to_problem,
     unrounded_distance,
 )
-from zoufang.planner.vrptw import DEFAULT_PORTFOLIO, RoutingProblem, solve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 
-SOLOMON_DIR = Path(os.environ.get("ZOUFANG_SOLOMON_DIR", "/work/shared/benchmarks/solomon"))
+#: The Solomon files and ``bks.csv``: ``shared/benchmarks/solomon`` beside the repository
+#: (``<repo>/../shared``), unless ``$ZOUFANG_SOLOMON_DIR`` names another directory.
+DEFAULT_SOLOMON_DIR = Path(__file__).resolve().parents[1].parent / "shared/benchmarks/solomon"
+SOLOMON_DIR = Path(os.environ.get("ZOUFANG_SOLOMON_DIR", DEFAULT_SOLOMON_DIR))
 CLASSES = ("C1", "C2", "R1", "R2", "RC1", "RC2")
 
 
@@ -79,7 +88,7 @@ def _problem(name: str, objective: str) -> tuple[object, RoutingProblem]:
 
 
 def run_ours(name: str, objective: str, time_limit: float, workers: int) -> Outcome:
-    """Our router (``zoufang.planner.vrptw.solve``), verified by the checker."""
+    """Our router (``zoufang.planner.routing.solve``), verified by the checker."""
     inst, problem = _problem(name, objective)
     started = time.monotonic()
     result = solve(problem, time_limit_s=time_limit, workers=workers, seed=0,
@@ -275,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         f"OR-Tools routing, {args.workers} process(es) with different configurations "
         f"({cfgs}), best kept. PyVRP {_pyvrp_version()}: {args.workers} independent seed(s) "
         f"in {args.workers} process(es), best kept — the same number of cores. Every "
-        "solution of both solvers is verified by `zoufang.planner.route_check`; a gap is "
+        "solution of both solvers is verified by `zoufang.planner.routing.check`; a gap is "
         "counted only for a solution the checker accepts.",
         "",
         f"Load average (1/5/15 min) before {load_before[0]:.1f}/{load_before[1]:.1f}/"

@@ -17,5 +17,5 @@ def natural_key(text: str) -> list[int | str]:
 
 
 def mp_context() -> BaseContext:
-    """The start method for worker pools: ``fork`` where the platform has it, else ``spawn``."""
+    """Return the start method for worker pools: ``fork`` where there is one, else ``spawn``."""
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")

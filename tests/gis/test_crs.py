@@ -111,7 +111,7 @@ def test_projected_epsg_to_wgs84() -> None:
 
 
 def test_metric_crs_is_utm_zone() -> None:
-    """lon 116.6 is in UTM zone 50N (EPSG:32650); the median decides."""
+    """Longitude 116.6 is in UTM zone 50N (EPSG:32650); the median longitude decides."""
     assert metric_crs_for([116.6, 116.7], [37.4, 37.5]).to_epsg() == 32650
     assert metric_crs_for([113.9, 114.1, 114.2], [22.5] * 3).to_epsg() == 32650
     with pytest.raises(ValueError, match="no finite coordinates"):

@@ -1,4 +1,4 @@
-"""Tests of zoufang.gis.roads: road and straight-line travel matrices.
+"""Tests of zoufang.gis.roads: road travel matrices (and straight lines beside them).
 
 Data
 ----
@@ -36,14 +36,8 @@ from pyproj import Transformer
 from zoufang._errors import ValidationError
 from zoufang.demo.generate import DemoFiles, generate_demo
 from zoufang.gis.crs import gcj02_to_wgs84, metric_crs_for
-from zoufang.gis.roads import (
-    FALLBACK_DETOUR,
-    SPEEDS_KMH,
-    RoadNetwork,
-    StraightLine,
-    TravelMatrix,
-    TravelModel,
-)
+from zoufang.gis.roads import FALLBACK_DETOUR, RoadNetwork
+from zoufang.gis.travel import SPEEDS_KMH, StraightLine, TravelModel
 
 DATA = Path(__file__).parents[1] / "data"
 GUIXI = DATA / "guixi.osm"
@@ -138,44 +132,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
 
 
 # ---------------------------------------------------------------------------------------
-# TravelMatrix and StraightLine
+# The travel interface (StraightLine and TravelMatrix alone: tests/gis/test_travel.py)
 # ---------------------------------------------------------------------------------------
-
-
-def test_duration_rounds_up_without_float_noise() -> None:
-    """450 m at 4.5 km/h is exactly 360 s; 451 m is 361 s; the diagonal stays 0."""
-    pts = np.array([node(0, 0), node(1, 0)])
-    m = TravelMatrix(points=pts, distance_m=np.array([[0.0, 450.0], [451.0, 0.0]]),
-                     snap_m=np.zeros(2), source="test")
-    np.testing.assert_array_equal(m.duration_s(SPEEDS_KMH["walk"]), [[0, 360], [361, 0]])
-    assert m.duration_s(30.0).dtype == np.int64
-    with pytest.raises(ValueError, match="speed_kmh"):
-        m.duration_s(0)
-
-
-def test_travel_matrix_checks_shapes() -> None:
-    """A matrix whose arrays disagree in size is refused with the broken rule."""
-    with pytest.raises(ValueError, match=r"distance_m of shape \(2, 2\)"):
-        TravelMatrix(points=np.zeros((2, 2)), distance_m=np.zeros((3, 3)),
-                     snap_m=np.zeros(2), source="x")
-
-
-def test_straight_line_distance_and_line() -> None:
-    """Straight distance × detour, symmetric, zero diagonal, line = [p_i, p_j]."""
-    pts = np.array([node(0, 0), node(3, 4)])
-    kx, ky = _m_per_deg(Y0 + 2 * D)
-    m = StraightLine().matrix(pts)
-    assert m.source == "straight×1.3"
-    assert m.distance_m[0, 1] == pytest.approx(1.3 * math.hypot(3 * D * kx, 4 * D * ky),
-                                               rel=1e-3)
-    assert m.distance_m[0, 1] == m.distance_m[1, 0]
-    assert m.distance_m[0, 0] == 0 and m.fallback_pairs == 0
-    np.testing.assert_array_equal(m.snap_m, [0.0, 0.0])
-    assert m.line(0, 1) == [node(0, 0), node(3, 4)]
-    assert StraightLine(1.0).matrix(pts).distance_m[0, 1] == pytest.approx(
-        m.distance_m[0, 1] / 1.3)
-    with pytest.raises(ValueError, match="detour >= 1"):
-        StraightLine(0.5)
 
 
 def test_both_models_are_travel_models(guixi: RoadNetwork) -> None:
@@ -377,7 +335,7 @@ def test_mode_filters_by_highway_and_access() -> None:
     kx, ky = _m_per_deg(Y0)
     assert net.matrix(pts, "walk").distance_m[0, 1] == pytest.approx(2 * D * kx, rel=1e-3)
     assert net.matrix(pts, "car").distance_m[0, 1] == pytest.approx(2 * D * kx + 2 * D * ky,
-                                                                     rel=1e-3)
+                                                                    rel=1e-3)
     moto = RoadNetwork.from_lines(lines, source="m", highway=["motorway", "trunk", None],
                                   tags=[None, {"foot": "no"}, None])
     assert moto.matrix(pts, "walk").distance_m[0, 1] == pytest.approx(
@@ -603,7 +561,7 @@ def test_bad_lines_name_the_feature(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
         RoadNetwork.from_file(path)
     assert [(p.row, p.code) for p in info.value.problems] == [(2, "not_degrees"),
-                                                             (3, "outside_china")]
+                                                              (3, "outside_china")]
 
 
 def test_from_lines_checks_its_arguments() -> None:

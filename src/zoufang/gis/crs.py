@@ -37,6 +37,9 @@ __all__ = [
     "wgs84_to_gcj02",
 ]
 
+#: Longitude and latitude arrays (degrees), as the transforms return them.
+_LonLat = tuple[NDArray[np.float64], NDArray[np.float64]]
+
 #: Krasovsky 1940 ellipsoid, as used by the GCJ-02 algorithm.
 _A: Final = 6378245.0
 _EE: Final = 0.00669342162296594323
@@ -84,7 +87,7 @@ def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
     return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
 
-def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> _LonLat:
     """GCJ-02 offset (dlon, dlat) in degrees at WGS-84 (lon, lat)."""
     x = lon - 105.0
     y = lat - 35.0
@@ -112,7 +115,7 @@ def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray,
     return dlon, dlat
 
 
-def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> _LonLat:
     """Shift WGS-84 degrees to GCJ-02. Points outside China are returned unchanged."""
     lon, lat = _arr(lon), _arr(lat)
     dlon, dlat = _delta(lon, lat)
@@ -122,7 +125,7 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
 
 def gcj02_to_wgs84(
     lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-9, max_iter: int = 30
-) -> tuple[NDArray, NDArray]:
+) -> _LonLat:
     """Invert :func:`wgs84_to_gcj02` by fixed-point iteration.
 
     Converges to ``tol_deg`` (1e-9 degrees ≈ 0.1 mm) in a handful of iterations; the
@@ -140,7 +143,7 @@ def gcj02_to_wgs84(
     return wlon, wlat
 
 
-def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> _LonLat:
     """Shift GCJ-02 degrees to Baidu's BD-09."""
     x, y = _arr(lon), _arr(lat)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
@@ -150,7 +153,7 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
 
 def bd09_to_gcj02(
     lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 30
-) -> tuple[NDArray, NDArray]:
+) -> _LonLat:
     """Invert :func:`gcj02_to_bd09` by fixed-point iteration (the closed form is approximate)."""
     blon, blat = _arr(lon), _arr(lat)
     # closed-form approximation as the starting point
@@ -167,12 +170,12 @@ def bd09_to_gcj02(
     return glon, glat
 
 
-def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> _LonLat:
     """Shift WGS-84 degrees to BD-09 (through GCJ-02)."""
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> _LonLat:
     """Convert BD-09 degrees to WGS-84 (iterated inverses, sub-centimetre round trip)."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
@@ -217,7 +220,7 @@ def _geographic_alias(crs: CRS) -> str | CRS:
 
 def to_wgs84(
     x: ArrayLike, y: ArrayLike, crs: str | int | CRS | None
-) -> tuple[NDArray, NDArray]:
+) -> _LonLat:
     """Convert coordinates in ``crs`` to WGS-84 longitude/latitude degrees.
 
     ``x``/``y`` are longitude/latitude for geographic systems, easting/northing (in the

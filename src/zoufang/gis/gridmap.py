@@ -56,7 +56,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
 
-from zoufang._errors import Problem, ValidationError
+from zoufang._errors import Problem, ValidationError, problem
 from zoufang.gis.crs import metric_crs_for
 
 __all__ = ["STATUSES", "GridMapping", "map_points_to_grids"]
@@ -159,13 +159,8 @@ def _check_arguments(
     problems: list[Problem] = []
 
     def bad(field_: str | None, message: str, value: Any = None, row: int | None = None) -> None:
-        problems.append(
-            Problem(
-                "grids" if field_ not in ("lon", "lat", "snap_tolerance_m") else "arguments",
-                row, field_, message, "error", "bad_argument",
-                None if value is None else str(value),
-            )
-        )
+        source = "grids" if field_ not in ("lon", "lat", "snap_tolerance_m") else "arguments"
+        problems.append(problem(source, message, field_, value, row=row, code="bad_argument"))
 
     try:
         lon_a = np.asarray(lon, dtype=np.float64)

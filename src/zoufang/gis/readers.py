@@ -68,7 +68,7 @@ def _cell(v: Any) -> str | None:
             return str(int(v))
         return repr(v)
     if hasattr(v, "isoformat"):
-        return v.isoformat()
+        return str(v.isoformat())
     s = str(v).strip()
     return s or None
 

@@ -33,6 +33,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import Transformer
 
+from zoufang import _errors
 from zoufang._errors import Problem, Severity, ValidationError
 from zoufang.gis.crs import metric_crs_for
 
@@ -170,8 +171,8 @@ def _check_layer(grids: Any, id_column: str, min_area_m2: float) -> None:
     problems: list[Problem] = []
 
     def bad(field_: str | None, message: str, value: Any = None) -> None:
-        problems.append(Problem("arguments", None, field_, message, "error", "bad_argument",
-                                None if value is None else str(value)))
+        problems.append(_errors.problem("arguments", message, field_, value,
+                                        code="bad_argument"))
 
     if not isinstance(grids, gpd.GeoDataFrame):
         bad(None, f"grids must be a geopandas.GeoDataFrame, got {type(grids).__name__}")
@@ -273,8 +274,9 @@ def check_grids(
 
     def to_m(g: NDArray[np.object_]) -> NDArray[np.object_]:
         assert fwd is not None
-        return shapely.transform(g, lambda c: np.column_stack(fwd.transform(c[:, 0],
-                                                                              c[:, 1])))
+        out: NDArray[np.object_] = shapely.transform(
+            g, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+        return out
 
     repaired: list[RepairedGrid] = []
     invalid = idx[~shapely.is_valid(geoms[idx])]
@@ -317,7 +319,7 @@ def check_grids(
     return GridCheck(out, problems, repaired, overlaps, gaps)
 
 
-def _bbox_centres(geoms: NDArray[np.object_]) -> tuple[NDArray, NDArray]:
+def _bbox_centres(geoms: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     b = shapely.bounds(geoms)
     return 0.5 * (b[:, 0] + b[:, 2]), 0.5 * (b[:, 1] + b[:, 3])
 

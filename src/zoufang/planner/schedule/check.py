@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from zoufang.gis.travel import TravelModel
+
 __all__ = ["ScheduleCheck", "ScheduleViolation", "check_schedule"]
 
 _TOL_S = 1
@@ -97,8 +99,29 @@ def _minutes(t: dt.datetime, day: dt.date) -> float:
     return (t - dt.datetime.combine(day, dt.time())).total_seconds() / 60.0
 
 
-def check_schedule(job: Any, settings: Any, schedule: Any, travel: Any) -> ScheduleCheck:
-    """Check ``schedule`` (a :class:`~zoufang.planner.schedule.CadreSchedule`) for ``job``."""
+def check_schedule(job: Any, settings: Any, schedule: Any, travel: TravelModel) -> ScheduleCheck:
+    """Check ``schedule`` (a :class:`~zoufang.planner.schedule.CadreSchedule`) for ``job``.
+
+    Parameters
+    ----------
+    job
+        The :class:`~zoufang.planner.schedule.CadreJob` the schedule was made for.
+    settings
+        The :class:`~zoufang.planner.schedule.ScheduleSettings` it was made with.
+    schedule
+        Anything with ``mode``, ``days`` (each with ``day``, ``depart``, ``back``,
+        ``distance_m`` and ``stops`` of ``target_id``, ``stop``, ``lon``, ``lat``,
+        ``start``, ``end``) and ``left_out`` (items with ``target_id``).
+    travel
+        A travel model; the checker asks it for a fresh matrix (metres) over the base
+        and every stop's point, and recomputes every leg at the mode's speed.
+
+    Returns
+    -------
+    ScheduleCheck
+        Every violation (codes in the module docstring) and the routed, left-out and
+        distance figures.
+    """
     rep = ScheduleCheck()
     out = rep.violations
     targets = {t.target_id: t for t in job.targets}

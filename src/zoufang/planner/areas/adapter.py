@@ -32,12 +32,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from zoufang._errors import Problem
 from zoufang.gis.crs import metric_crs_for
-from zoufang.planner.areas import (
+from zoufang.planner.areas.model import (
     TARGET_RULES,
     AreaInputError,
     AreaProblem,
-    Cadre,
-    Grid,
+    CadreSpec,
+    GridSpec,
     Lock,
     Targets,
 )
@@ -172,7 +172,7 @@ def _blank(v: Any) -> bool:
 
 def _to_metric(frames: Sequence[tuple[str, gpd.GeoDataFrame]], problems: list[Problem]
                ) -> tuple[Any, list[gpd.GeoDataFrame]]:
-    wgs = []
+    wgs: list[gpd.GeoDataFrame | None] = []
     for name, f in frames:
         if f.crs is None:
             problems.append(Problem(name, None, "geometry", "Expected a CRS on the frame "
@@ -180,11 +180,12 @@ def _to_metric(frames: Sequence[tuple[str, gpd.GeoDataFrame]], problems: list[Pr
             wgs.append(None)
         else:
             wgs.append(f.to_crs(4326))
-    if any(w is None for w in wgs):
+    found = [w for w in wgs if w is not None]
+    if len(found) < len(wgs):
         return None, []
-    pts = wgs[0].geometry
+    pts = found[0].geometry
     crs = metric_crs_for(pts.x.to_numpy(), pts.y.to_numpy())
-    return crs, [w.to_crs(crs) for w in wgs]
+    return crs, [w.to_crs(crs) for w in found]
 
 
 def build_area_problem(
@@ -256,7 +257,7 @@ def build_area_problem(
     gid_s = _col(grd, grid_id_col, "grids", problems)
     vil_s = _col(grd, village_col, "grids", problems, required=False)
     vt_s = _col(grd, village_tags_col, "grids", problems, required=False)
-    grid_list: list[Grid] = []
+    grid_list: list[GridSpec] = []
     gid_index: dict[str, int] = {}
     if gid_s is not None:
         adj = grid_adjacency(grd.geometry.to_numpy(), tolerance_m=adjacency_tolerance_m)
@@ -276,7 +277,7 @@ def build_area_problem(
                                             f"tag; expected one of {sorted(VILLAGE_TAGS)}.",
                                             severity="warning", value=u))
             village = "" if vil_s is None or _blank(vil_s.iloc[i]) else str(vil_s.iloc[i])
-            grid_list.append(Grid(key or f"#{i + 1}", tuple(adj[i]), village, frozenset(tags)))
+            grid_list.append(GridSpec(key or f"#{i + 1}", tuple(adj[i]), village, frozenset(tags)))
 
     # targets
     n = len(tgt)
@@ -344,7 +345,7 @@ def build_area_problem(
         ids = None if id_s is None else tuple(str(v) for v in id_s.tolist())
 
     # cadres
-    cad_list: list[Cadre] = []
+    cad_list: list[CadreSpec] = []
     cid_s = _col(cad, cadre_id_col, "cadres", problems)
     rank_s = _col(cad, rank_col, "cadres", problems)
     hrs_s = _col(cad, hours_col, "cadres", problems)
@@ -386,8 +387,8 @@ def build_area_problem(
                 quota = int(quota_s.iloc[i])
             if row_ok:
                 p = cad.geometry.iloc[i]
-                cad_list.append(Cadre(cid, cap, float(p.x), float(p.y), level,
-                                      "" if name_s is None else str(name_s.iloc[i]), quota))
+                cad_list.append(CadreSpec(cid, cap, float(p.x), float(p.y), level,
+                                          "" if name_s is None else str(name_s.iloc[i]), quota))
     if not len(cad):
         problems.append(Problem("cadres", None, None, "No visiting cadres: a plan needs at "
                                 "least one cadre (or team) with hours in the visit phase."))

@@ -1,6 +1,6 @@
 """Tests of the router: data checks, real OR-Tools solves on tiny instances, results.
 
-Every solution is verified with the independent checker (``route_check``).
+Every solution is verified with the independent checker (``zoufang.planner.routing.check``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from zoufang._errors import ValidationError
-from zoufang.planner.route_check import check_result
-from zoufang.planner.vrptw import RoutingProblem, SearchConfig, Vehicle, solve
+from zoufang.planner.routing import RoutingProblem, SearchConfig, Vehicle, solve
+from zoufang.planner.routing.check import check_result
 
 LIMIT = 0.3  # seconds per solve: the instances are tiny
 

@@ -1,4 +1,4 @@
-"""Tests of the visit-area planner (走访区域) and its geodata adapter.
+"""Tests of the visit-area planner (走访区域): plan_areas on instances with known answers.
 
 The instances are built inline:
 
@@ -14,33 +14,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import geopandas as gpd
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
 
-from zoufang.planner.area_adapter import (
-    DEFAULT_SERVICE_MINUTES,
-    build_area_problem,
-    grid_adjacency,
-    travel_minutes,
-)
-from zoufang.planner.area_check import check_area_plan
 from zoufang.planner.areas import (
     AreaInputError,
     AreaProblem,
-    Cadre,
-    Grid,
+    CadreSpec,
+    GridSpec,
     InfeasibleAreasError,
     Lock,
     Targets,
     plan_areas,
     rule_bits,
 )
+from zoufang.planner.areas.check import check_area_plan
 
 
 def squares(n: int, size: float, per_side: int, minutes: float = 20.0,
-            rules: np.ndarray | None = None) -> tuple[Targets, tuple[Grid, ...]]:
+            rules: np.ndarray | None = None) -> tuple[Targets, tuple[GridSpec, ...]]:
     """``n`` x ``n`` square grids of ``size`` metres with a lattice of targets in each."""
     xs, ys, gs = [], [], []
     step = size / per_side
@@ -56,14 +48,14 @@ def squares(n: int, size: float, per_side: int, minutes: float = 20.0,
         r, c = divmod(gi, n)
         nb = [r2 * n + c2 for r2, c2 in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1))
               if 0 <= r2 < n and 0 <= c2 < n]
-        grids.append(Grid(f"G{gi}", tuple(nb), village=f"V{gi}"))
+        grids.append(GridSpec(f"G{gi}", tuple(nb), village=f"V{gi}"))
     return Targets(xs, ys, gs, np.full(len(xs), minutes), rules=rules), tuple(grids)
 
 
 def nine_squares(**cadre_kw: object) -> AreaProblem:
     """Build the 3 x 3 instance with a known answer (see the module docstring)."""
     t, grids = squares(3, 1000.0, 4)
-    cad = tuple(Cadre(f"C{i}", 1200.0, 500.0 + 1000.0 * i, 1500.0, 1, **cadre_kw)
+    cad = tuple(CadreSpec(f"C{i}", 1200.0, 500.0 + 1000.0 * i, 1500.0, 1, **cadre_kw)
                 for i in range(3))
     return AreaProblem(t, grids, cad)
 
@@ -74,7 +66,7 @@ def six_by_six() -> AreaProblem:
     t = Targets(t.x, t.y, t.grid, np.full(len(t.x), 20.0))
     rng = np.random.default_rng(3)
     bases = rng.uniform(0, 3000, size=(12, 2))
-    cad = tuple(Cadre(f"C{i:02d}", 700.0, float(b[0]), float(b[1]), 1)
+    cad = tuple(CadreSpec(f"C{i:02d}", 700.0, float(b[0]), float(b[1]), 1)
                 for i, b in enumerate(bases))
     return AreaProblem(t, grids, cad)
 
@@ -154,7 +146,7 @@ def test_replan_gives_a_new_cadre_an_area() -> None:
     """A cadre who joins after the first plan gets a non-empty, contiguous area."""
     problem = six_by_six()
     prev = plan_areas(problem, time_limit_s=10).target_cadres()
-    new = Cadre("NEW", 700.0, 1500.0, 1500.0, 1)
+    new = CadreSpec("NEW", 700.0, 1500.0, 1500.0, 1)
     p2 = replace(problem, cadres=problem.cadres + (new,), previous=tuple(prev))
     plan = plan_areas(p2, time_limit_s=10)
     assert len(plan.area_of("NEW").targets) > 0
@@ -188,8 +180,8 @@ def test_mustgo_visitors_have_the_required_rank() -> None:
     t = replace(t, rules=rule_bits(listed_enterprise=listed, poor_registered=poor))
     grids = tuple(replace(g, tags=frozenset({"weak_village"})) if g.id == "G4" else g
                   for g in grids)
-    cad = (Cadre("village", 1500.0, 500.0, 500.0, 0), Cadre("clerk", 1500.0, 1500.0, 1500.0, 1),
-           Cadre("leader", 1500.0, 2500.0, 2500.0, 4))
+    cad = (CadreSpec("village", 1500.0, 500.0, 500.0, 0), CadreSpec("clerk", 1500.0, 1500.0, 1500.0, 1),
+           CadreSpec("leader", 1500.0, 2500.0, 2500.0, 4))
     problem = AreaProblem(t, grids, cad)
     plan = plan_areas(problem, time_limit_s=10)
     cover = {m.rule: m for m in plan.mustgo}
@@ -209,7 +201,7 @@ def test_mustgo_quota_is_kept() -> None:
     poor = np.zeros(len(t), dtype=bool)
     poor[[0, 1]] = True
     t = replace(t, rules=rule_bits(poor_registered=poor))
-    cad = tuple(Cadre(f"C{i}", 1200.0, 0.0, 0.0, 1, mustgo_quota=1) for i in range(3))
+    cad = tuple(CadreSpec(f"C{i}", 1200.0, 0.0, 0.0, 1, mustgo_quota=1) for i in range(3))
     plan = plan_areas(AreaProblem(t, grids, cad), time_limit_s=10)
     by = {m.rule: m for m in plan.mustgo}["poor_registered"].by_cadre
     assert sorted(by.values()) == [1, 1]
@@ -219,7 +211,7 @@ def test_mustgo_quota_is_kept() -> None:
     ("make", "pattern", "error"),
     [
         (lambda p: replace(p, cadres=()), "No visiting cadres", AreaInputError),
-        (lambda p: replace(p, cadres=p.cadres[:2] + (Cadre("Z", 0.0, 0.0, 0.0, 1),)),
+        (lambda p: replace(p, cadres=p.cadres[:2] + (CadreSpec("Z", 0.0, 0.0, 0.0, 1),)),
          "zero hours", AreaInputError),
         (lambda p: replace(p, locks=(Lock("nobody", frozenset({1})),)), "not among the cadres",
          AreaInputError),
@@ -236,9 +228,9 @@ def test_bad_inputs_give_clear_messages(make, pattern, error) -> None:
 def test_more_cadres_than_targets_is_refused() -> None:
     """Every cadre needs an area of at least one target."""
     t = Targets([0.0, 1.0], [0.0, 1.0], [0, 0], [20.0, 20.0])
-    cad = tuple(Cadre(f"C{i}", 100.0, 0.0, 0.0, 1) for i in range(3))
+    cad = tuple(CadreSpec(f"C{i}", 100.0, 0.0, 0.0, 1) for i in range(3))
     with pytest.raises(AreaInputError, match="2 targets for 3 cadres"):
-        AreaProblem(t, (Grid("G"),), cad)
+        AreaProblem(t, (GridSpec("G"),), cad)
 
 
 def test_mustgo_beyond_eligible_capacity_is_infeasible() -> None:
@@ -247,7 +239,7 @@ def test_mustgo_beyond_eligible_capacity_is_infeasible() -> None:
     listed = np.zeros(len(t), dtype=bool)
     listed[:40] = True
     t = replace(t, rules=rule_bits(listed_enterprise=listed))
-    cad = (Cadre("leader", 300.0, 0.0, 0.0, 4), Cadre("clerk", 1500.0, 0.0, 0.0, 1))
+    cad = (CadreSpec("leader", 300.0, 0.0, 0.0, 4), CadreSpec("clerk", 1500.0, 0.0, 0.0, 1))
     with pytest.raises(InfeasibleAreasError, match=r"rank >= deputy_division .* can give"):
         plan_areas(AreaProblem(t, grids, cad), time_limit_s=10)
 
@@ -256,87 +248,6 @@ def test_mustgo_without_any_eligible_rank_is_infeasible() -> None:
     """A weak village and nobody of 副处级 or above: refused, naming the rank."""
     t, grids = squares(3, 1000.0, 4)
     grids = (replace(grids[0], tags=frozenset({"weak_village"})),) + grids[1:]
-    cad = tuple(Cadre(f"C{i}", 1200.0, 0.0, 0.0, 1) for i in range(3))
+    cad = tuple(CadreSpec(f"C{i}", 1200.0, 0.0, 0.0, 1) for i in range(3))
     with pytest.raises(InfeasibleAreasError, match="no cadre has that rank"):
         plan_areas(AreaProblem(t, grids, cad), time_limit_s=10)
-
-
-# --------------------------------------------------------------------------------------
-# adapter
-
-
-def test_grid_adjacency_shared_edge_corner_and_gap() -> None:
-    """A shared edge and a 0.5 m gap make neighbours; a shared corner does not."""
-    polys = [box(0, 0, 100, 100), box(100, 0, 200, 100), box(200.5, 0, 300, 100),
-             box(300, 100, 400, 200)]
-    adj = grid_adjacency(polys, tolerance_m=1.0)
-    assert adj == [[1], [0, 2], [1], []]
-
-
-def test_travel_minutes_half_way_to_two_nearest() -> None:
-    """Three points 70 m apart in a row: ends walk (70+140)/2, the middle 70 m."""
-    x = np.array([0.0, 70.0, 140.0])
-    out = travel_minutes(x, np.zeros(3), np.zeros(3, dtype=int), speed_m_per_min=70.0,
-                         detour=1.0)
-    assert out.tolist() == pytest.approx([1.5, 1.0, 1.5])
-
-
-def _frames(**cadre_cols: list) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Two 500 m grids (UTM 50N near 117 E, 36 N), four targets, two cadres; WGS-84."""
-    x0, y0 = 500_000.0, 4_000_000.0
-    grids = gpd.GeoDataFrame(
-        {"grid_id": ["A", "B"], "village": ["东村", "西村"], "village_tags": ["经济薄弱村", ""]},
-        geometry=[box(x0, y0, x0 + 500, y0 + 500), box(x0 + 500, y0, x0 + 1000, y0 + 500)],
-        crs=32650)
-    targets = gpd.GeoDataFrame(
-        {"kind": ["居民家庭", "企业", "商铺", "household"],
-         "tags": ["建档立卡户", "列统企业", "", ""], "grid": ["A", "B", None, "A"]},
-        geometry=[Point(x0 + 100, y0 + 100), Point(x0 + 600, y0 + 100),
-                  Point(x0 + 900, y0 + 400), Point(x0 + 120, y0 + 130)],
-        crs=32650).to_crs(4326)
-    cols = {"cadre_id": ["C1", "C2"], "rank": ["副处级", "科员"], "hours_per_day": [8, 4],
-            "days": [10, 5]}
-    cols.update(cadre_cols)
-    cadres = gpd.GeoDataFrame(cols, geometry=[Point(x0, y0), Point(x0 + 1000, y0)],
-                              crs=32650).to_crs(4326)
-    return targets, grids.to_crs(4326), cadres
-
-
-def test_build_area_problem_from_geodataframes() -> None:
-    """Kinds become service minutes, tags rules, hours x 60 x days capacity, in metres."""
-    targets, grids, cadres = _frames()
-    p = build_area_problem(targets, grids, cadres)
-    t = p.targets
-    assert t.service_min.tolist() == [DEFAULT_SERVICE_MINUTES["household"],
-                                      DEFAULT_SERVICE_MINUTES["enterprise"],
-                                      DEFAULT_SERVICE_MINUTES["shop"], 20.0]
-    assert t.grid.tolist() == [0, 1, 1, 0]  # the third by point-in-polygon
-    assert t.has_rule("poor_registered").tolist() == [True, False, False, False]
-    assert t.has_rule("listed_enterprise").tolist() == [False, True, False, False]
-    assert [c.capacity_min for c in p.cadres] == [4800.0, 1200.0]
-    assert [c.rank_level for c in p.cadres] == [4, 1]
-    assert p.grids[0].neighbours == (1,) and p.grids[0].tags == {"weak_village"}
-    d = np.hypot(t.x[1] - t.x[0], t.y[1] - t.y[0])
-    assert d == pytest.approx(500.0, abs=0.5)  # metres, not degrees
-    assert (t.travel_min > 0).all()
-
-
-def test_build_area_problem_lists_every_bad_row() -> None:
-    """Unknown kind, unknown grid and a cadre with zero hours are all reported at once."""
-    targets, grids, cadres = _frames(hours_per_day=[8, 0])
-    targets.loc[0, "kind"] = "飞船"
-    targets.loc[1, "grid"] = "Z"
-    with pytest.raises(AreaInputError) as err:
-        build_area_problem(targets, grids, cadres)
-    text = str(err.value)
-    assert "row 1, field 'kind'" in text
-    assert "row 2, field 'grid'" in text and "Unknown grid id" in text
-    assert "zero hours" in text and "C2" in text
-
-
-def test_build_area_problem_refuses_frames_without_crs() -> None:
-    """A frame without CRS is an error, not a guess."""
-    targets, grids, cadres = _frames()
-    targets = targets.set_crs(None, allow_override=True)
-    with pytest.raises(AreaInputError, match="Expected a CRS"):
-        build_area_problem(targets, grids, cadres)

@@ -1,7 +1,7 @@
 """Independent checker of routes (路线校验): recomputes every time from the matrices.
 
 This module did not make the routes and shares no code path with the router
-(:mod:`zoufang.planner.vrptw`): it reads only the problem's data and the result's plain
+(:mod:`zoufang.planner.routing.search`): it reads only the problem's data and the result's plain
 fields (node sequences, reported times, dropped list), and recomputes arrival times,
 windows, capacities and distances itself. Tests and benchmarks call it on every
 solution, ours and our peers'.
@@ -282,7 +282,7 @@ def _check(problem: Any, plans: list[_Plan], dropped: Sequence[int],
 
 
 def check_result(problem: Any, result: Any) -> RouteCheckReport:
-    """Check a :class:`~zoufang.planner.vrptw.RoutingResult` against ``problem``.
+    """Check a :class:`~zoufang.planner.routing.RoutingResult` against ``problem``.
 
     The reported times are checked, not trusted: each arrival is recomputed as the
     previous end (or the departure) plus the travel time, each start must not precede
@@ -293,7 +293,7 @@ def check_result(problem: Any, result: Any) -> RouteCheckReport:
     Parameters
     ----------
     problem
-        The :class:`~zoufang.planner.vrptw.RoutingProblem`.
+        The :class:`~zoufang.planner.routing.RoutingProblem`.
     result
         Anything with ``routes`` (each with ``vehicle``, ``visits`` of ``node``,
         ``arrival``, ``start``, ``end``, and ``departure``, ``return_time``,
@@ -324,7 +324,7 @@ def check_sequences(problem: Any, routes: Sequence[Sequence[int]] | dict[int, Se
     Parameters
     ----------
     problem
-        The :class:`~zoufang.planner.vrptw.RoutingProblem`.
+        The :class:`~zoufang.planner.routing.RoutingProblem`.
     routes
         Per vehicle the visited nodes in order (depots excluded): a list indexed by
         vehicle, or a ``{vehicle: nodes}`` mapping.

@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 
 from zoufang._errors import ValidationError
-from zoufang.planner.route_check import check_result, check_sequences
-from zoufang.planner.solomon import (
+from zoufang.planner.routing import solve
+from zoufang.planner.routing.check import check_result, check_sequences
+from zoufang.planner.routing.solomon import (
     read_bks,
     read_solomon,
     solomon_class,
     to_problem,
     unrounded_distance,
 )
-from zoufang.planner.vrptw import solve
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-SHARED = Path("/work/shared/benchmarks/solomon")
+DATA = Path(__file__).resolve().parents[2] / "data"
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "benchmarks" / "solomon"
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_trunc1_matrix_by_hand(tiny4_path: Path) -> None:
 
 def test_trunc1_is_exact_on_integer_lengths() -> None:
     """Truncation uses integer square roots: a 3-4-5 arc is 50, not 49 from rounding error."""
-    from zoufang.planner.solomon import SolomonInstance
+    from zoufang.planner.routing.solomon import SolomonInstance
 
     inst = SolomonInstance("X", 1, 10, (0, 3, 30), (0, 4, 40), (0, 1, 1), (0, 0, 0),
                            (1000, 1000, 1000), (0, 0, 0))

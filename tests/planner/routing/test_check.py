@@ -7,8 +7,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from zoufang.planner.route_check import check_result, check_sequences
-from zoufang.planner.vrptw import Dropped, Route, RoutingProblem, RoutingResult, Vehicle, Visit
+from zoufang.planner.routing import (
+    Dropped,
+    Route,
+    RoutingProblem,
+    RoutingResult,
+    StopTiming,
+    Vehicle,
+)
+from zoufang.planner.routing.check import check_result, check_sequences
 
 DURATION = np.array([
     [0, 10, 20, 15],
@@ -52,8 +59,8 @@ def _result(problem: RoutingProblem, routes: list[Route], dropped: tuple[int, ..
 def valid_routes() -> list[Route]:
     """Vehicle 0: 1 then 2 (arrive 10, 25; back 50, distance 40); vehicle 1: 3 (back 35)."""
     return [
-        Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 25, 30)), 0, 50, 40),
-        Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30),
+        Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 25, 30)), 0, 50, 40),
+        Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30),
     ]
 
 
@@ -66,7 +73,7 @@ def test_valid_solution_passes(problem: RoutingProblem, valid_routes: list[Route
 
 def test_waiting_for_second_window_is_valid(problem: RoutingProblem) -> None:
     """Arriving between two windows and waiting for the second one is allowed."""
-    routes = [Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 100, 105)), 0, 125, 40),
+    routes = [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 100, 105)), 0, 125, 40),
               Route(1, (), 0, 0, 0)]
     report = check_result(problem, _result(problem, routes, dropped=(3,)))
     assert report.ok, report.summary()
@@ -75,46 +82,46 @@ def test_waiting_for_second_window_is_valid(problem: RoutingProblem) -> None:
 
 BROKEN = {
     "late arrival": (
-        [Route(0, (Visit(2, 20, 20, 25), Visit(1, 35, 35, 40)), 0, 50, 40),
-         Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30)], (), "outside_window"),
+        [Route(0, (StopTiming(2, 20, 20, 25), StopTiming(1, 35, 35, 40)), 0, 50, 40),
+         Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30)], (), "outside_window"),
     "start between windows": (
-        [Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 50, 55)), 0, 75, 40),
-         Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30)], (), "outside_window"),
+        [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 50, 55)), 0, 75, 40),
+         Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30)], (), "outside_window"),
     "duplicate visit": (
-        [Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 25, 30)), 0, 50, 40),
-         Route(1, (Visit(1, 10, 10, 15), Visit(3, 27, 27, 32)), 0, 47, 37)], (), "duplicate"),
+        [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 25, 30)), 0, 50, 40),
+         Route(1, (StopTiming(1, 10, 10, 15), StopTiming(3, 27, 27, 32)), 0, 47, 37)], (), "duplicate"),
     "missing node": (
-        [Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 25, 30)), 0, 50, 40),
+        [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 25, 30)), 0, 50, 40),
          Route(1, (), 0, 0, 0)], (), "missing"),
     "wrong vehicle": (
-        [Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 25, 30), Visit(3, 38, 38, 43)),
+        [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 25, 30), StopTiming(3, 38, 38, 43)),
                0, 58, 43), Route(1, (), 0, 0, 0)], (), "not_allowed"),
     "over capacity": (
         [Route(0, (), 0, 0, 0),
-         Route(1, (Visit(1, 10, 10, 15), Visit(2, 25, 25, 30), Visit(3, 38, 38, 43)),
+         Route(1, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 25, 30), StopTiming(3, 38, 38, 43)),
                0, 58, 43)], (), "capacity"),
     "mandatory dropped": (
-        [Route(0, (Visit(2, 20, 20, 25),), 0, 45, 40),
-         Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30)], (1,), "mandatory_dropped"),
+        [Route(0, (StopTiming(2, 20, 20, 25),), 0, 45, 40),
+         Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30)], (1,), "mandatory_dropped"),
     "service before arrival": (
-        [Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 22, 27)), 0, 47, 40),
-         Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30)], (), "early_start"),
+        [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 22, 27)), 0, 47, 40),
+         Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30)], (), "early_start"),
     "wrong arrival reported": (
-        [Route(0, (Visit(1, 8, 10, 15), Visit(2, 25, 25, 30)), 0, 50, 40),
-         Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30)], (), "time_mismatch"),
+        [Route(0, (StopTiming(1, 8, 10, 15), StopTiming(2, 25, 25, 30)), 0, 50, 40),
+         Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30)], (), "time_mismatch"),
     "too long a day": (
-        [Route(0, (Visit(1, 10, 10, 15),), 0, 25, 20),
-         Route(1, (Visit(2, 20, 100, 105), Visit(3, 113, 113, 118)), 0, 133, 43)], (),
+        [Route(0, (StopTiming(1, 10, 10, 15),), 0, 25, 20),
+         Route(1, (StopTiming(2, 20, 100, 105), StopTiming(3, 113, 113, 118)), 0, 133, 43)], (),
         "max_duration"),
     "depot as a stop": (
-        [Route(0, (Visit(1, 10, 10, 15), Visit(0, 25, 25, 25), Visit(2, 45, 45, 50)), 0, 70, 50),
-         Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30)], (), "bad_node"),
+        [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(0, 25, 25, 25), StopTiming(2, 45, 45, 50)), 0, 70, 50),
+         Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30)], (), "bad_node"),
     "wrong distance": (
-        [Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 25, 30)), 0, 50, 39),
-         Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30)], (), "distance_mismatch"),
+        [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 25, 30)), 0, 50, 39),
+         Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30)], (), "distance_mismatch"),
     "routed and dropped": (
-        [Route(0, (Visit(1, 10, 10, 15), Visit(2, 25, 25, 30)), 0, 50, 40),
-         Route(1, (Visit(3, 15, 15, 20),), 0, 35, 30)], (3,), "duplicate"),
+        [Route(0, (StopTiming(1, 10, 10, 15), StopTiming(2, 25, 25, 30)), 0, 50, 40),
+         Route(1, (StopTiming(3, 15, 15, 20),), 0, 35, 30)], (3,), "duplicate"),
 }
 
 

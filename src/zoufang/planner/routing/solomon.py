@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 
 from zoufang._errors import Problem, ValidationError
-from zoufang.planner.vrptw import RoutingProblem, Vehicle
+from zoufang.planner.routing.problem import RoutingProblem, Vehicle
 
 __all__ = [
     "BestKnown",

@@ -14,8 +14,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from zoufang.planner.area_check import check_area_plan
-from zoufang.planner.areas import AreaProblem, Cadre, Grid, Lock, Targets, rule_bits
+from zoufang.planner.areas import AreaProblem, CadreSpec, GridSpec, Lock, Targets, rule_bits
+from zoufang.planner.areas.check import check_area_plan
 
 
 def problem(rules: np.ndarray | None = None, ranks: tuple[int, int, int] = (1, 1, 1),
@@ -34,9 +34,9 @@ def problem(rules: np.ndarray | None = None, ranks: tuple[int, int, int] = (1, 1
         r, c = divmod(gi, 3)
         nb = [r2 * 3 + c2 for r2, c2 in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1))
               if 0 <= r2 < 3 and 0 <= c2 < 3]
-        grids.append(Grid(f"G{gi}", tuple(nb)))
+        grids.append(GridSpec(f"G{gi}", tuple(nb)))
     t = Targets(xs, ys, gs, np.full(len(xs), 20.0), rules=rules)
-    cad = tuple(Cadre(f"C{i}", capacity, 500.0 + 1000 * i, 1500.0, ranks[i]) for i in range(3))
+    cad = tuple(CadreSpec(f"C{i}", capacity, 500.0 + 1000 * i, 1500.0, ranks[i]) for i in range(3))
     return AreaProblem(t, tuple(grids), cad)
 
 

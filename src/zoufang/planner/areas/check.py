@@ -13,39 +13,77 @@ cadre and targets, the must-go visits) and recomputes everything from the rules:
 - capacity: no cadre over its hours unless the plan declares the shortfall;
 - balance: each unlocked cadre's work within ``tolerance`` of its capacity share.
 
-It returns the violations and the figures the benchmark reports. None of
-:mod:`zoufang.planner.areas`'s internals is used: contiguity, must-go items and loads are
-recomputed here.
+It returns the violations and the figures the benchmark reports. Nothing of the planner
+(:mod:`~zoufang.planner.areas.solve` and its private modules) is used or imported:
+contiguity, must-go items and loads are recomputed here.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+from zoufang.vocab import rank_level
 
 __all__ = ["AreaCheck", "check_area_plan"]
 
+# The rules as the domain states them (../shared/DOMAIN.md), not as the planner encodes
+# them; only the bit layout of ``targets.rules`` is the format of the input.
 _TARGET_RULE_BITS = {"listed_enterprise": 0, "poor_registered": 1}
 _VILLAGE_RULES = ("weak_village", "resettlement_community")
-_MIN_LEVEL = {"weak_village": 4, "listed_enterprise": 4, "resettlement_community": 4,
-              "poor_registered": 1}
+_MIN_LEVEL = {"weak_village": rank_level("deputy_division"),
+              "listed_enterprise": rank_level("deputy_division"),
+              "resettlement_community": rank_level("deputy_division"),
+              "poor_registered": rank_level("clerk")}
 
 
 class _AreaLike(Protocol):
-    cadre_id: str
-    targets: Any
+    """An area as the checker reads it: its cadre and its target indices."""
+
+    @property
+    def cadre_id(self) -> str: ...
+
+    @property
+    def targets(self) -> ArrayLike: ...
+
+
+class _VisitLike(Protocol):
+    """A must-go visit: which rule, by whom, of which target (-1) or village ("")."""
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def cadre_id(self) -> str: ...
+
+    @property
+    def target(self) -> int: ...
+
+    @property
+    def village(self) -> str: ...
+
+
+class _CoverageLike(Protocol):
+    """The must-go visits of one rule."""
+
+    @property
+    def visits(self) -> Sequence[_VisitLike]: ...
 
 
 class _PlanLike(Protocol):
-    areas: Any
-    mustgo: Any
-    shortfall: Any
+    """What the checker reads of a plan (``shortfall`` is read when present)."""
+
+    @property
+    def areas(self) -> Sequence[_AreaLike]: ...
+
+    @property
+    def mustgo(self) -> Sequence[_CoverageLike]: ...
 
 
 @dataclass(frozen=True)
@@ -215,9 +253,9 @@ def check_area_plan(problem: Any, plan: _PlanLike, *, tolerance: float = 0.10) -
             want = np.array([p == lk.cadre_id for p in prev])
             new = np.array([p is None for p in prev])
             locked_total += int(want.sum())
-            kept = want & (area_of == c)
-            locked_kept += int(kept.sum())
-            left = int((want & ~kept).sum())
+            stayed = want & (area_of == c)
+            locked_kept += int(stayed.sum())
+            left = int((want & ~stayed).sum())
             joined = int(((area_of == c) & ~want & ~new).sum())
             if left or joined:
                 v.append(f"locked area of {lk.cadre_id!r} changed: {left} targets left, "
@@ -233,14 +271,14 @@ def check_area_plan(problem: Any, plan: _PlanLike, *, tolerance: float = 0.10) -
 
     # contiguity
     ng = len(problem.grids)
-    nbr = [set() for _ in range(ng)]
+    nbr: list[set[int]] = [set() for _ in range(ng)]
     for gi, g in enumerate(problem.grids):
         for j in g.neighbours:
             nbr[gi].add(int(j))
             nbr[int(j)].add(gi)
     tg = np.asarray(t.grid, dtype=np.int64)
-    areas_in_grid = [set() for _ in range(ng)]
-    for i in np.flatnonzero(area_of >= 0):
+    areas_in_grid: list[set[int]] = [set() for _ in range(ng)]
+    for i in np.flatnonzero(area_of >= 0).tolist():
         areas_in_grid[tg[i]].add(int(area_of[i]))
     split = [gi for gi in range(ng) if len(areas_in_grid[gi]) > 1]
     split_set = set(split)
@@ -286,7 +324,7 @@ def check_area_plan(problem: Any, plan: _PlanLike, *, tolerance: float = 0.10) -
     items: dict[tuple[str, int, str], float] = {}
     rules_arr = np.asarray(t.rules, dtype=np.int64)
     for rule, bit in _TARGET_RULE_BITS.items():
-        for i in np.flatnonzero((rules_arr >> bit) & 1):
+        for i in np.flatnonzero((rules_arr >> bit) & 1).tolist():
             items[(rule, int(i), "")] = float(t.service_min[i])
     for rule in _VILLAGE_RULES:
         vill: dict[str, list[int]] = {}
@@ -373,7 +411,7 @@ def check_area_plan(problem: Any, plan: _PlanLike, *, tolerance: float = 0.10) -
             if p is None or p not in cid or locked_t[i]:
                 continue
             elig += 1
-            kept += area_of[i] == cid[p]
+            kept += int(area_of[i] == cid[p])
         kept_pct = 100.0 * kept / elig if elig else 100.0
     gload = np.bincount(tg, weights=w, minlength=ng)
     return AreaCheck(
