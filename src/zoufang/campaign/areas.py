@@ -4,11 +4,11 @@ This module wires the pure planner (:mod:`zoufang.planner.areas`) to the campaig
 
 1. :func:`plan_campaign` reads the campaign's township — targets placed in grids, grids
    with their villages' tags, visiting cadres — into GeoDataFrames, builds the plain
-   problem (:func:`~zoufang.planner.area_adapter.build_area_problem`) with the current
+   problem (:func:`~zoufang.planner.areas.adapter.build_area_problem`) with the current
    plan as the previous one and its locked pairs as locks, solves it
    (:func:`~zoufang.planner.areas.plan_areas`), checks the result with the independent
-   checker (:func:`~zoufang.planner.area_check.check_area_plan`) and stores it in one
-   transaction: a new :class:`~.area_models.AreaPlan` becomes ``current``, the old one
+   checker (:func:`~zoufang.planner.areas.check.check_area_plan`) and stores it in one
+   transaction: a new :class:`~zoufang.campaign.store.AreaPlan` becomes ``current``, the old one
    ``superseded`` (its areas stay as they were). Bad or infeasible input raises a
    :class:`~zoufang.planner.areas.AreaInputError` (a ``ValueError`` listing every
    problem) and stores nothing.
@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,22 +57,34 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from zoufang import vocab
+from zoufang import _errors, vocab
 from zoufang._errors import Problem, ValidationError
-from zoufang.planner.area_adapter import build_area_problem
-from zoufang.planner.area_check import AreaCheck, check_area_plan
-from zoufang.planner.areas import (
-    AreaInputError,
+from zoufang._util import natural_key
+from zoufang.campaign.store import (
     AreaPlan,
+    AreaTarget,
+    Cadre,
+    Campaign,
+    Grid,
+    MustGoAssignment,
+    Store,
+    Target,
+    Township,
+    Village,
+    VisitArea,
+)
+from zoufang.campaign.store.lookup import LookupRefused, phase_of, resolve_campaign
+from zoufang.planner.areas import (
+    AreaCheck,
+    AreaInputError,
     AreaProblem,
+    AreaSolution,
     Lock,
+    check_area_plan,
     plan_areas,
     plan_from_labels,
 )
-from zoufang.campaign.store import AreaPlan as AreaPlanRow
-from zoufang.campaign.store import AreaTarget, MustGoAssignment, VisitArea
-from zoufang.campaign.store import Store
-from zoufang.campaign.store import Cadre, Campaign, Grid, Target, Township, Village
+from zoufang.planner.areas.adapter import build_area_problem
 
 __all__ = [
     "DEFAULT_PHASE",
@@ -85,7 +96,6 @@ __all__ = [
     "current_plan",
     "lock",
     "plan_campaign",
-    "resolve_campaign",
     "unlock",
 ]
 
@@ -108,63 +118,17 @@ class PlanRejected(ValidationError):
     """The planner's result broke a hard rule (coverage, one-to-one, locks); not stored."""
 
 
-def _problem(source: str, message: str, field_: str | None = None,
-             value: object = None) -> Problem:
-    return Problem(source, None, field_, message, value=None if value is None else str(value))
-
 
 # --------------------------------------------------------------------------------------
 # campaign, phase
 
 
-def resolve_campaign(session: Session, *, township: str | None = None,
-                     campaign: str | None = None) -> Campaign:
-    """Return the campaign named ``campaign`` (name or id) of ``township``.
-
-    ``township`` defaults to the only township of the store, ``campaign`` to the
-    township's newest campaign.
-
-    Raises
-    ------
-    ValueError
-        When the township or campaign is unknown or ambiguous, naming what there is.
-    """
-    towns = session.scalars(select(Township).order_by(Township.id)).all()
-    if township is not None:
-        town = next((t for t in towns if t.name == township), None)
-        if town is None:
-            raise ValueError(f"no township {township!r}; the store has "
-                             f"{', '.join(t.name for t in towns) or 'none'}")
-    elif len(towns) == 1:
-        town = towns[0]
-    elif not towns:
-        raise ValueError("the store is empty: import grids, targets and cadres first "
-                         "(or run `zoufang demo`)")
-    else:
-        raise ValueError(f"several townships ({', '.join(t.name for t in towns)}); "
-                         "choose one with --township")
-    camps = session.scalars(select(Campaign).where(Campaign.township_id == town.id)
-                            .order_by(Campaign.id)).all()
-    if campaign is not None:
-        for c in camps:
-            if c.name == campaign or str(c.id) == campaign:
-                return c
-        raise ValueError(f"no campaign {campaign!r} in {town.name}; the township has "
-                         f"{', '.join(c.name for c in camps) or 'none'}")
-    if not camps:
-        raise ValueError(f"{town.name} has no campaign yet: create one with "
-                         "`zoufang plan areas --campaign NAME --create-campaign`")
-    return camps[-1]
-
-
 def _phase_days(camp: Campaign, phase_kind: str) -> tuple[int, str]:
-    for ph in camp.phases:
-        if ph.kind == phase_kind:
-            return (ph.end - ph.start).days + 1, ph.name
-    have = ", ".join(f"{p.kind} ({p.name})" for p in camp.phases) or "none"
-    raise AreaInputError(f"campaign {camp.name!r} has no {phase_kind!r} phase", [_problem(
-        "campaign", f"Expected a phase of kind {phase_kind!r} to take the days from; the "
-        f"campaign's phases are {have}.", "phase", phase_kind)])
+    try:
+        ph = phase_of(camp, phase_kind)
+    except LookupRefused as exc:
+        raise AreaInputError(exc.summary, exc.problems) from None
+    return (ph.end - ph.start).days + 1, ph.name
 
 
 # --------------------------------------------------------------------------------------
@@ -264,7 +228,7 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
     crows = session.scalars(select(Cadre).where(Cadre.township_id == tid)
                             .order_by(Cadre.ext_id)).all()
     if not crows:
-        raise AreaInputError("no visiting cadres", [_problem(
+        raise AreaInputError("no visiting cadres", [_errors.problem(
             "cadres", "No visiting cadres in the township: import the cadres (走访人员) "
             "first; a plan needs at least one cadre (or team) with hours in the phase.")])
     inactive = [c for c in crows if not c.active]
@@ -279,7 +243,7 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
                         f"get no area: {', '.join(f'{c.ext_id} {c.name}' for c in zero[:10])}"
                         + (" ..." if len(zero) > 10 else ""))
     if not planned:
-        raise AreaInputError("no cadre can take a visit area", [_problem(
+        raise AreaInputError("no cadre can take a visit area", [_errors.problem(
             "cadres", f"No visiting cadre has hours in the {phase_kind} phase "
             f"({phase_name}, {phase_days} days): {len(zero)} active cadres have zero "
             f"hours a day or zero days, {len(inactive)} are inactive. Give the cadres "
@@ -302,8 +266,8 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
             [cy if c.ext_id in nobase else c.base_lat for c in planned]), crs=4326)
 
     # the current plan: previous assignment, numbers, locks
-    cur = session.scalar(select(AreaPlanRow).where(AreaPlanRow.campaign_id == camp.id,
-                                                   AreaPlanRow.status == "current"))
+    cur = session.scalar(select(AreaPlan).where(AreaPlan.campaign_id == camp.id,
+                                                AreaPlan.status == "current"))
     previous = None
     numbers: dict[str, int] = {}
     locked: set[str] = set()
@@ -349,7 +313,7 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
 
 def _build(inp: _Inputs) -> AreaProblem:
     if not len(inp.targets):
-        raise AreaInputError("no targets to plan", [_problem(
+        raise AreaInputError("no targets to plan", [_errors.problem(
             "targets", "No target of the township lies in a grid: import the grids and "
             "targets (走访对象) first." + (f" {inp.left_out['targets']['count']} targets "
                                           "are in no grid." if "targets" in inp.left_out
@@ -520,7 +484,7 @@ def _area_dict(a: VisitArea, cadre: Cadre | None) -> dict[str, Any]:
     }
 
 
-def _result(session: Session, row: AreaPlanRow, camp: Campaign) -> AreaPlanResult:
+def _result(session: Session, row: AreaPlan, camp: Campaign) -> AreaPlanResult:
     town = session.get(Township, camp.township_id)
     areas = session.scalars(select(VisitArea).where(VisitArea.plan_id == row.id)
                             .order_by(VisitArea.number)).all()
@@ -559,11 +523,11 @@ def current_plan(store: Store, *, township: str | None = None, campaign: str | N
         return _result(s, row, camp)
 
 
-def _current_row(session: Session, camp: Campaign) -> AreaPlanRow:
-    row = session.scalar(select(AreaPlanRow).where(AreaPlanRow.campaign_id == camp.id,
-                                                   AreaPlanRow.status == "current"))
+def _current_row(session: Session, camp: Campaign) -> AreaPlan:
+    row = session.scalar(select(AreaPlan).where(AreaPlan.campaign_id == camp.id,
+                                                AreaPlan.status == "current"))
     if row is None:
-        raise NoPlanError(f"campaign {camp.name!r} has no visit areas yet", [_problem(
+        raise NoPlanError(f"campaign {camp.name!r} has no visit areas yet", [_errors.problem(
             "plan", "No current plan: run `zoufang plan areas` first.")])
     return row
 
@@ -574,10 +538,10 @@ def cadre_target_ids(session: Session, campaign_id: int, cadre_id: int) -> set[i
     None when the campaign has no current plan or the cadre has no area in it (for the
     web's data scope: a cadre sees its own area's residents).
     """
-    area = session.scalar(select(VisitArea.id).join(AreaPlanRow,
-                                                    AreaPlanRow.id == VisitArea.plan_id)
-                          .where(AreaPlanRow.campaign_id == campaign_id,
-                                 AreaPlanRow.status == "current",
+    area = session.scalar(select(VisitArea.id).join(AreaPlan,
+                                                    AreaPlan.id == VisitArea.plan_id)
+                          .where(AreaPlan.campaign_id == campaign_id,
+                                 AreaPlan.status == "current",
                                  VisitArea.cadre_id == cadre_id))
     if area is None:
         return None
@@ -589,11 +553,8 @@ def cadre_target_ids(session: Session, campaign_id: int, cadre_id: int) -> set[i
 # storing
 
 
-def _natural(s: str) -> list[Any]:
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
 
-
-def _numbers(inp: _Inputs, problem: AreaProblem, plan: AreaPlan) -> list[int]:
+def _numbers(inp: _Inputs, problem: AreaProblem, plan: AreaSolution) -> list[int]:
     """Area numbers: a cadre keeps its previous number; others are numbered in grid order."""
     k = len(plan.areas)
     out = [0] * k
@@ -608,11 +569,11 @@ def _numbers(inp: _Inputs, problem: AreaProblem, plan: AreaPlan) -> list[int]:
 
     def key(a: int) -> tuple[Any, ...]:
         idx = plan.areas[a].targets
-        first = min((problem.grids[g].id for g in plan.areas[a].grids), key=_natural,
+        first = min((problem.grids[g].id for g in plan.areas[a].grids), key=natural_key,
                     default="")
         cy = float(t.y[idx].mean()) if len(idx) else 0.0
         cx = float(t.x[idx].mean()) if len(idx) else 0.0
-        return (_natural(first), -cy, cx)
+        return (natural_key(first), -cy, cx)
 
     free = (n for n in range(1, k + len(used) + 1) if n not in used)
     for a in sorted(rest, key=key):
@@ -620,27 +581,27 @@ def _numbers(inp: _Inputs, problem: AreaProblem, plan: AreaPlan) -> list[int]:
     return out
 
 
-def _hard_rules(problem: AreaProblem, plan: AreaPlan, chk: AreaCheck) -> None:
+def _hard_rules(problem: AreaProblem, plan: AreaSolution, chk: AreaCheck) -> None:
     """Refuse a plan that breaks coverage, one-to-one or a lock (a planner bug)."""
     errs: list[Problem] = []
     ids = [c.id for c in problem.cadres]
     if [a.cadre_id for a in plan.areas] != ids:
-        errs.append(_problem("plan", "Expected exactly one area per planned cadre."))
+        errs.append(_errors.problem("plan", "Expected exactly one area per planned cadre."))
     if any(len(a.targets) == 0 for a in plan.areas):
-        errs.append(_problem("plan", "Expected no empty area."))
+        errs.append(_errors.problem("plan", "Expected no empty area."))
     if len(plan.target_area) != len(problem.targets) or chk.covered_pct < 100.0:
-        errs.append(_problem("plan", "Expected every target in exactly one area.",
+        errs.append(_errors.problem("plan", "Expected every target in exactly one area.",
                              value=f"{chk.covered_pct:.2f} %"))
     if chk.locked_kept_pct is not None and chk.locked_kept_pct < 100.0:
-        errs.append(_problem("plan", "Expected every locked pair kept.",
+        errs.append(_errors.problem("plan", "Expected every locked pair kept.",
                              value=f"{chk.locked_kept_pct:.2f} %"))
     lock_viol = [v for v in chk.violations if "locked" in v]
-    errs.extend(_problem("plan", v) for v in lock_viol)
+    errs.extend(_errors.problem("plan", v) for v in lock_viol)
     if errs:
         raise PlanRejected("the plan broke a hard rule and was not stored", errs)
 
 
-def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaPlan,
+def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaSolution,
            chk: AreaCheck, *, kind: str, seed: int, time_limit_s: float,
            locked: set[str], actor: str | None, extra_warnings: Sequence[str] = ()
            ) -> AreaPlanResult:
@@ -689,9 +650,9 @@ def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaPlan,
         with store.session() as s:
             # take the current plan's row first (a write): a concurrent run or lock waits
             if inp.current_plan_id is not None:
-                n = _rowcount(s.execute(update(AreaPlanRow).where(
-                    AreaPlanRow.id == inp.current_plan_id,
-                    AreaPlanRow.status == "current").values(status="superseded")))
+                n = _rowcount(s.execute(update(AreaPlan).where(
+                    AreaPlan.id == inp.current_plan_id,
+                    AreaPlan.status == "current").values(status="superseded")))
                 if n != 1:
                     raise _conflict("another plan was stored while this one was solving")
                 now_locked = set(s.scalars(select(VisitArea.cadre_ext_id).where(
@@ -703,12 +664,12 @@ def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaPlan,
                     select(AreaTarget.target_id, AreaTarget.since_plan_id)
                     .where(AreaTarget.campaign_id == inp.campaign_id)).all())
             else:
-                if s.scalar(select(AreaPlanRow.id).where(
-                        AreaPlanRow.campaign_id == inp.campaign_id,
-                        AreaPlanRow.status == "current")) is not None:
+                if s.scalar(select(AreaPlan.id).where(
+                        AreaPlan.campaign_id == inp.campaign_id,
+                        AreaPlan.status == "current")) is not None:
                     raise _conflict("another plan was stored while this one was solving")
                 since_prev = {}
-            row = AreaPlanRow(
+            row = AreaPlan(
                 campaign_id=inp.campaign_id, previous_id=inp.current_plan_id,
                 status="current", kind=kind, created_at=now, created_by=actor,
                 phase_kind=inp.phase_kind, phase_days=inp.phase_days, seed=seed,
@@ -724,7 +685,7 @@ def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaPlan,
                 cad = cadre_by_ext[area.cadre_id]
                 idx = area.targets
                 grids = [grid_ids[g] for g in sorted(area.grids,
-                                                     key=lambda g: _natural(grid_ids[g]))]
+                                                     key=lambda g: natural_key(grid_ids[g]))]
                 villages = list(dict.fromkeys(inp.grid_village[g] for g in grids
                                               if inp.grid_village.get(g)))
                 counts = dict(Counter(kinds[idx].tolist()))
@@ -783,7 +744,7 @@ def _rowcount(result: Any) -> int:
 
 
 def _conflict(why: str) -> PlanConflict:
-    return PlanConflict(f"plan not stored: {why}", [_problem(
+    return PlanConflict(f"plan not stored: {why}", [_errors.problem(
         "plan", f"{why}; nothing was stored. Run the command again.")])
 
 
@@ -833,7 +794,7 @@ def plan_campaign(store: Store, *, township: str | None = None, campaign: str | 
         When another run stored a plan, or pairs were locked, while this one solved.
     """
     if not (isinstance(time_limit_s, int | float) and time_limit_s > 0):
-        raise AreaInputError("plan refused", [_problem(
+        raise AreaInputError("plan refused", [_errors.problem(
             "options", "Expected time_limit_s > 0 seconds.", "time_limit_s", time_limit_s)])
     stage = on_stage or (lambda _s: None)
     stage("loading")
@@ -855,12 +816,12 @@ def plan_campaign(store: Store, *, township: str | None = None, campaign: str | 
 # locks
 
 
-def _touch_current(session: Session, camp: Campaign) -> AreaPlanRow:
+def _touch_current(session: Session, camp: Campaign) -> AreaPlan:
     """Return the current plan, write-locking its row (concurrent re-plans wait)."""
     for _ in range(2):
         row = _current_row(session, camp)
-        n = _rowcount(session.execute(update(AreaPlanRow).where(
-            AreaPlanRow.id == row.id, AreaPlanRow.status == "current")
+        n = _rowcount(session.execute(update(AreaPlan).where(
+            AreaPlan.id == row.id, AreaPlan.status == "current")
             .values(status="current")))
         if n == 1:
             return row
@@ -868,7 +829,7 @@ def _touch_current(session: Session, camp: Campaign) -> AreaPlanRow:
     raise _conflict("the current plan changed while locking")
 
 
-def _find_area(session: Session, row: AreaPlanRow, cadre: str | None, area: int | None
+def _find_area(session: Session, row: AreaPlan, cadre: str | None, area: int | None
                ) -> tuple[VisitArea | None, VisitArea | None]:
     areas = session.scalars(select(VisitArea).where(VisitArea.plan_id == row.id)).all()
     by_cadre = {a.cadre_ext_id: a for a in areas}
@@ -877,13 +838,13 @@ def _find_area(session: Session, row: AreaPlanRow, cadre: str | None, area: int 
     if cadre is not None:
         a_c = by_cadre.get(cadre)
         if a_c is None:
-            raise NoPlanError(f"cadre {cadre!r} has no area in plan #{row.id}", [_problem(
+            raise NoPlanError(f"cadre {cadre!r} has no area in plan #{row.id}", [_errors.problem(
                 "cadre", "The cadre has no area in the current plan (unknown id, inactive, "
                 "no hours, or added since): re-plan first.", "cadre_id", cadre)])
     if area is not None:
         a_n = by_number.get(area)
         if a_n is None:
-            raise NoPlanError(f"no area {area} in plan #{row.id}", [_problem(
+            raise NoPlanError(f"no area {area} in plan #{row.id}", [_errors.problem(
                 "area", f"Expected an area number among {sorted(by_number)[:5]}..."
                 f"{max(by_number) if by_number else ''}.", "area", area)])
     return a_c, a_n
@@ -975,11 +936,11 @@ def _repair(store: Store, *, township: str | None, campaign: str, cadre: str, ar
     now_cadres = [c.ext_id for c in inp.cadre_rows]
     problems = []
     if any(p is None for p in prev):
-        problems.append(_problem("targets", f"{sum(p is None for p in prev)} targets are new "
-                                 "since the current plan."))
+        problems.append(_errors.problem(
+            "targets", f"{sum(p is None for p in prev)} targets are new since the current plan."))
     if set(p for p in prev if p is not None) != set(now_cadres) or \
             set(inp.current_numbers) != set(now_cadres):
-        problems.append(_problem("cadres", "The cadres taking part changed since the "
+        problems.append(_errors.problem("cadres", "The cadres taking part changed since the "
                                  "current plan."))
     if problems:
         raise AreaInputError("re-pairing needs an up-to-date plan: run `zoufang plan areas` "
@@ -1017,8 +978,8 @@ def area_groupings(session: Session, campaign_id: int | None
     rows = session.execute(
         select(AreaTarget.target_id, VisitArea.name, VisitArea.cadre_id)
         .join(VisitArea, VisitArea.id == AreaTarget.area_id)
-        .join(AreaPlanRow, AreaPlanRow.id == VisitArea.plan_id)
-        .where(AreaTarget.campaign_id == campaign_id, AreaPlanRow.status == "current")
+        .join(AreaPlan, AreaPlan.id == VisitArea.plan_id)
+        .where(AreaTarget.campaign_id == campaign_id, AreaPlan.status == "current")
     ).all()
     if not rows:
         return None

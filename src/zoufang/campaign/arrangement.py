@@ -27,12 +27,10 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zoufang.privacy import mask_name, mask_phone
-from zoufang.campaign.store import MustGoAssignment
 from zoufang.campaign.areas import AreaPlanResult, current_plan
-from zoufang.campaign.store import Store
-from zoufang.campaign.store import Grid, Target
 from zoufang.campaign.phases import DEFAULT_PHASES
+from zoufang.campaign.store import Grid, MustGoAssignment, Store, Target
+from zoufang.privacy import mask_name, mask_phone
 
 __all__ = ["ARRANGEMENT_HEADERS", "Arrangement", "arrangement", "write_arrangement"]
 

@@ -37,7 +37,6 @@ import pandas as pd
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from zoufang.privacy import mask_name, mask_phone
 from zoufang.campaign.issues import (
     RESPONSIBILITIES,
     SCOPES,
@@ -47,10 +46,10 @@ from zoufang.campaign.issues import (
     status_label,
     warning_level,
 )
-from zoufang.campaign.store import Issue, Visit, local_now
 from zoufang.campaign.measures import compute_measures, measures_to_chinese, weekly_summary
-from zoufang.campaign.store import Cadre, Grid, Target, Village
+from zoufang.campaign.store import Cadre, Grid, Issue, Target, Village, Visit, local_now
 from zoufang.campaign.visits import MODES, OUTCOMES, SETTLED_OUTCOMES
+from zoufang.privacy import mask_name, mask_phone
 
 __all__ = ["TITLES", "export_tables", "write_csv", "write_xlsx"]
 
@@ -246,8 +245,9 @@ def _title(key: str) -> str:
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write the tables to one workbook: a sheet per table (named by its key), the full
-    title in the first row, the headers in the second.
+    """Write the tables to one workbook, a sheet per table (named by its key).
+
+    Each sheet has the table's full title in the first row and the headers in the second.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

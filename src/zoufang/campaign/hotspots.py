@@ -24,10 +24,9 @@ from pyproj import Transformer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zoufang.gis.crs import metric_crs_for
 from zoufang.campaign.issues import OPEN_STATUSES, category_label, get_config, status_label
-from zoufang.campaign.store import Issue
-from zoufang.campaign.store import Grid, Target
+from zoufang.campaign.store import Grid, Issue, Target
+from zoufang.gis.crs import metric_crs_for
 
 __all__ = ["Hotspot", "find_hotspots", "lookback"]
 
@@ -148,8 +147,10 @@ def find_hotspots(session: Session, township_id: int, *, by: str = "distance",
 
 def lookback(session: Session, township_id: int, target_id: int, *,
              hotspots: list[Hotspot] | None = None) -> dict[str, Any]:
-    """What to know before visiting ``target_id`` (回头看): its own issues and the hotspots
-    it belongs to or is within the hotspot distance of (their issues by category).
+    """Return what to know before visiting ``target_id`` (回头看).
+
+    That is the target's own issues and the hotspots it belongs to or is within the
+    hotspot distance of (their issues by category).
     """
     cfg = get_config(session, township_id)
     tgt = session.get(Target, target_id)

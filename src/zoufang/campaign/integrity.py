@@ -1,5 +1,6 @@
-"""Visit integrity (不走过场, 痕迹化管理): flag visit records that look wrong, and the phone
-spot-check (电话随机访问抽查) of a random sample of visits.
+"""Visit integrity (不走过场, 痕迹化管理): flags on records that look wrong, and spot checks.
+
+Spot checks (电话随机访问抽查) call back a random sample of visits by phone.
 
 :func:`run_checks` looks at every visit of a township against its target and the cadre's
 other records, with the thresholds of :class:`~zoufang.campaign.issues.LedgerConfig`:
@@ -44,10 +45,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from zoufang._errors import Problem, ValidationError
-from zoufang.gis.crs import metric_crs_for
 from zoufang.campaign.issues import LedgerConfig, get_config, parse_choice
-from zoufang.campaign.store import IntegrityFlag, Issue, SpotCheck, Visit, local_now
-from zoufang.campaign.store import Cadre, Grid, Target
+from zoufang.campaign.store import (
+    Cadre,
+    Grid,
+    IntegrityFlag,
+    Issue,
+    SpotCheck,
+    Target,
+    Visit,
+    local_now,
+)
+from zoufang.gis.crs import metric_crs_for
 
 __all__ = ["CHECKS", "SPOT_RESULTS", "draw_spot_checks", "list_flags", "record_spot_check",
            "run_checks"]
@@ -214,7 +223,7 @@ def run_checks(session: Session, township_id: int, *, campaign_id: int | None = 
 
 def list_flags(session: Session, township_id: int, *, code: str | None = None
                ) -> list[dict[str, object]]:
-    """The township's flags with the reason, cadre and target, oldest visit first."""
+    """Return the township's flags with the reason, cadre and target, oldest visit first."""
     q = (select(IntegrityFlag, Cadre.ext_id, Cadre.name, Target.ext_id)
          .outerjoin(Cadre, Cadre.id == IntegrityFlag.cadre_id)
          .outerjoin(Visit, Visit.id == IntegrityFlag.visit_id)
@@ -287,8 +296,10 @@ def draw_spot_checks(session: Session, township_id: int, *, seed: int, per_strat
 
 def record_spot_check(session: Session, check_id: int, result: str, *, checked_by: str,
                       note: str | None = None, at: dt.datetime | None = None) -> SpotCheck:
-    """Record the result of a spot-check call: confirmed (属实), not_confirmed (不属实) or
-    unreachable (无法联系). A result is never overwritten; not_confirmed adds a flag.
+    """Record the result of a spot-check call.
+
+    The result is confirmed (属实), not_confirmed (不属实) or unreachable (无法联系). A
+    result is never overwritten; not_confirmed adds a flag.
     """
     chk = session.get(SpotCheck, check_id)
     where = f"spot check #{check_id}"

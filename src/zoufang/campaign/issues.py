@@ -19,7 +19,7 @@ ledger")::
 - The owner (``owner_cadre_id``) is the cadre of the visit that recorded the issue
   (谁走访谁处理); no action changes it.
 
-Every action appends one :class:`~.ledger_models.IssueEvent` (who, when, why, what) and
+Every action appends one :class:`~zoufang.campaign.store.IssueEvent` (who, when, why, what) and
 bumps the issue's ``version``. Two people moving one issue at once: the second flush
 finds the version changed and :class:`IssueConflict` is raised; nothing is lost and the
 caller reloads. Invalid actions raise :class:`TransitionRefused` naming what is allowed.
@@ -40,8 +40,15 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from zoufang._errors import Problem, ValidationError
-from zoufang.campaign.store import Issue, IssueCase, IssueEvent, LedgerSettings, Visit, local_now
-from zoufang.campaign.store import Target
+from zoufang.campaign.store import (
+    Issue,
+    IssueCase,
+    IssueEvent,
+    LedgerSettings,
+    Target,
+    Visit,
+    local_now,
+)
 
 __all__ = [
     "CATEGORIES", "CHANNELS", "OPEN_STATUSES", "RATINGS", "RESPONSIBILITIES", "SCOPES",
@@ -224,7 +231,7 @@ class LedgerConfig:
             raise ValueError(" ".join(bad))
 
     def categories(self) -> dict[str, tuple[str, ...]]:
-        """The accepted categories: code -> Chinese names."""
+        """Return the accepted categories: code -> Chinese names."""
         out = dict(CATEGORIES)
         if self.urban_categories:
             out.update(URBAN_CATEGORIES)
@@ -233,7 +240,7 @@ class LedgerConfig:
 
 
 def get_config(session: Session, township_id: int) -> LedgerConfig:
-    """The township's settings, defaults for what it did not set (cached per session)."""
+    """Return the township's settings, defaults for what it did not set (cached per session)."""
     cache = session.info.setdefault("zoufang_ledger_config", {})
     if township_id not in cache:
         row = session.get(LedgerSettings, township_id)
@@ -293,7 +300,7 @@ def _label(table: Mapping[str, tuple[str, ...]], code: str | None) -> str:
 
 def warning_level(status: str, deadline: dt.date | None, today: dt.date, *,
                   yellow_days: int = 3) -> str | None:
-    """The red/yellow warning (红黄预警) of an issue on ``today``.
+    """Return the red/yellow warning (红黄预警) of an issue on ``today``.
 
     Only issues whose deadline is running (``handed_over`` or ``in_progress``) are warned:
     ``"red"`` when the deadline is past (deadline < today), ``"yellow"`` when it is at
@@ -415,7 +422,7 @@ def record_issue(
 # ------------------------------------------------------------------------ move
 
 def allowed_actions(status: str) -> list[str]:
-    """The actions the lifecycle allows from ``status``, in table order."""
+    """Return the actions the lifecycle allows from ``status``, in table order."""
     return [a for a, t in TRANSITIONS.items() if status in t.sources]
 
 
@@ -576,7 +583,9 @@ def move_issue(
 
 
 def _next_seq(issue: Issue) -> int:
-    """The next step's number: steps and versions advance together (record = step 1 at
+    """Return the next step's number.
+
+    Steps and versions advance together (record = step 1 at
     version 1; every later step is one UPDATE, i.e. one version), so two writers who read
     the same version also compete for the same (issue, seq) — the unique constraint is a
     second lock behind the version check.
@@ -650,10 +659,10 @@ def link_case(session: Session, issue_ids: list[int], *, actor: str,
 
 
 def status_label(code: str) -> str:
-    """The Chinese label of a status."""
+    """Return the Chinese label of a status."""
     return STATUSES.get(code, code)
 
 
 def category_label(code: str, cfg: LedgerConfig | None = None) -> str:
-    """The Chinese label of a category."""
+    """Return the Chinese label of a category."""
     return _label((cfg or LedgerConfig()).categories(), code)

@@ -1,5 +1,7 @@
-"""Measures leaders look at (走访率, 入户率, 问题回应率, 问题解决率, 满意度, 逾期) per township,
-village, grid and cadre — and per any other grouping of targets (e.g. visit areas).
+"""Measures leaders look at (走访率, 入户率, 问题回应率, 问题解决率, 满意度, 逾期).
+
+They are computed per township, village, grid and cadre — and per any other grouping of
+targets (e.g. visit areas).
 
 Exact definitions, for a date range ``[start, end]`` (inclusive local dates; open ends
 mean "from the first" / "to the last") and a moment ``as_of`` (default now):
@@ -56,11 +58,20 @@ import pandas as pd
 from sqlalchemy import BigInteger, Connection, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from zoufang.privacy import mask_name
 from zoufang.campaign.issues import RUNNING_STATUSES
-from zoufang.campaign.store import Issue, IssueEvent, Visit, local_now
-from zoufang.campaign.store import Cadre, Grid, Target, Township, Village
+from zoufang.campaign.store import (
+    Cadre,
+    Grid,
+    Issue,
+    IssueEvent,
+    Target,
+    Township,
+    Village,
+    Visit,
+    local_now,
+)
 from zoufang.campaign.visits import SETTLED_OUTCOMES
+from zoufang.privacy import mask_name
 
 __all__ = ["COLUMNS_CN", "LEVELS", "compute_measures", "measures_to_chinese",
            "weekly_summary"]
@@ -135,10 +146,12 @@ def _visit_aggregates(conn: Connection, township_id: int, lo: dt.datetime | None
 
 
 def _raw_rows(conn: Connection, q: Any) -> list[tuple[Any, ...]]:
-    """Run ``q`` and return the DBAPI cursor's plain tuples, without SQLAlchemy's result
-    processing: building frames from ``Row`` objects (and parsing SQLite's datetime text
-    one value at a time) costs more than the query itself at a million rows. Date-times
-    come back as text on SQLite and as datetimes on PostgreSQL: use :func:`_times`.
+    """Run ``q`` and return the DBAPI cursor's plain tuples.
+
+    This skips SQLAlchemy's result processing: building frames from ``Row`` objects (and
+    parsing SQLite's datetime text one value at a time) costs more than the query itself
+    at a million rows. Date-times come back as text on SQLite and as datetimes on
+    PostgreSQL: use :func:`_times`.
     """
     res = conn.execute(q)
     try:
@@ -177,8 +190,9 @@ def _times(s: pd.Series) -> pd.Series:
 
 def _overdue_as_of(conn: Connection, township_id: int, lo: dt.datetime | None,
                    hi: dt.datetime | None, as_of: dt.datetime) -> set[int]:
-    """Issues (raised in the range) whose deadline was running and past at ``as_of``,
-    replayed from the history: the status of the last step at or before ``as_of`` and
+    """Return the issues (raised in the range) whose deadline was running and past at ``as_of``.
+
+    They are replayed from the history: the status of the last step at or before ``as_of`` and
     the deadline of the last step that set one.
     """
     q = (select(IssueEvent.issue_id, IssueEvent.to_status, IssueEvent.deadline)
@@ -191,8 +205,9 @@ def _overdue_as_of(conn: Connection, township_id: int, lo: dt.datetime | None,
 
 
 def _late(ev: pd.DataFrame, day: pd.Timestamp) -> list[int]:
-    """From history steps (ordered by issue and step, cut at the moment looked at): the
-    issues whose last status runs a deadline (the last one set) before ``day``.
+    """Return the issues whose last status runs a deadline (the last one set) before ``day``.
+
+    ``ev`` holds the history steps, ordered by issue and step, cut at the moment looked at.
     """
     if ev.empty:
         return []
@@ -424,7 +439,7 @@ def measures_to_chinese(df: pd.DataFrame) -> pd.DataFrame:
 
 def weekly_summary(conn_or_session: Connection | Session, township_id: int, *,
                    start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The weekly summary (每周汇总): one row per week (Monday–Sunday) from ``start``.
+    """Return the weekly summary (每周汇总): one row per week (Monday–Sunday) from ``start``.
 
     Each row gives the week's own visits, visited targets and new issues, and the
     township's measures cumulated from ``start`` to the week's last day as of the end of

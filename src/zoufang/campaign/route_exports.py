@@ -53,18 +53,26 @@ from sqlalchemy.orm import Session
 
 from zoufang import vocab
 from zoufang._errors import Problem, ValidationError
+from zoufang.campaign.issues import category_label, get_config, status_label
+from zoufang.campaign.routes import current_route_plan
+from zoufang.campaign.store import (
+    Campaign,
+    Issue,
+    RouteCadre,
+    RouteDay,
+    RouteLeftOut,
+    RoutePlan,
+    RouteStop,
+    Target,
+)
 from zoufang.gis.crs import wgs84_to_bd09, wgs84_to_gcj02
 from zoufang.privacy import mask_name, mask_phone
-from zoufang.campaign.issues import category_label, get_config, status_label
-from zoufang.campaign.store import Issue
-from zoufang.campaign.store import Campaign, Target
-from zoufang.campaign.store import RouteCadre, RouteDay, RouteLeftOut, RoutePlan, RouteStop
 
 __all__ = [
     "DATUMS", "EXTENSIONS", "FORMATS", "GPX_NS", "MEDIA_TYPES", "PURPOSES", "CadreRoute",
     "DayView", "IssueNote", "RouteExportError", "StopView", "cadre_days", "cadre_route",
-    "day_geojson", "day_gpx", "day_html", "export_days", "export_name", "find_plan",
-    "left_out", "load_day", "newest_campaign_id", "plan_days", "render", "to_datum",
+    "export_days", "export_name", "find_plan",
+    "left_out", "load_day", "plan_days", "render", "to_datum",
     "to_geojson", "to_gpx", "to_html",
 ]
 
@@ -82,10 +90,6 @@ _XSI: Final = "http://www.w3.org/2001/XMLSchema-instance"
 PURPOSES: Final[dict[str, tuple[str, str]]] = {
     "visit": ("入户", "visit"), "retry": ("复访", "retry (not at home before)"),
     "revisit": ("回访", "revisit")}
-_MODES: Final[dict[str, str]] = {"walk": "步行", "ebike": "电动车", "car": "汽车"}
-_REASONS: Final[dict[str, str]] = {"no_window": "时间窗不符", "unreachable": "单日无法到达",
-                                   "days_full": "天数不足", "remote": "改电话/微信",
-                                   "no_location": "无坐标"}
 _WEEKDAYS: Final = "一二三四五六日"
 #: Issues shown per stop in the stop list, and the length of their short text.
 _MAX_ISSUES: Final = 8
@@ -225,9 +229,7 @@ def find_plan(session: Session, campaign_id: int, phase: str = "visit") -> Route
     RouteExportError
         When the phase has no route plan yet (naming the phases that have one).
     """
-    plan = session.scalar(select(RoutePlan).where(RoutePlan.campaign_id == campaign_id,
-                                                  RoutePlan.phase_kind == phase,
-                                                  RoutePlan.status == "current"))
+    plan = current_route_plan(session, campaign_id, phase)
     if plan is not None:
         return plan
     have = sorted(session.scalars(select(RoutePlan.phase_kind).where(
@@ -376,7 +378,8 @@ def left_out(session: Session, plan_id: int, cadre: str | int, *, reveal: bool =
                            .order_by(RouteLeftOut.reason, Target.ext_id)).all()
     return [{"target": t.ext_id, "name": name_f(t.name), "address": t.address,
              "kind": t.kind, "purpose": lo.purpose, "reason": lo.reason,
-             "reason_label": _REASONS.get(lo.reason, lo.reason), "detail": lo.detail}
+             "reason_label": vocab.LEFT_OUT_REASONS.get(lo.reason, (lo.reason,))[0],
+             "detail": lo.detail}
             for lo, t in rows]
 
 
@@ -435,12 +438,6 @@ def cadre_route(session: Session, campaign_id: int, cadre_id: int, *,
                       days[i + 1] if 0 <= i < len(days) - 1 else None,
                       asked_missing=day is not None and day not in days,
                       in_plan=in_plan is not None)
-
-
-def newest_campaign_id(session: Session, township_id: int) -> int | None:
-    """Return the id of the township's newest campaign (the web's campaign), if any."""
-    return session.scalar(select(Campaign.id).where(Campaign.township_id == township_id)
-                          .order_by(Campaign.id.desc()).limit(1))
 
 
 def plan_days(session: Session, plan_id: int) -> dict[str, list[dt.date]]:
@@ -709,30 +706,13 @@ def to_html(view: DayView, *, datum: str = "wgs84") -> str:
     label, note = _DATUM_NOTES[datum]
     return _HTML.render(v=view, groups=groups, hm=_hm, coords=coords,
                         base=f"{bx:.6f}, {by:.6f}", weekday=_WEEKDAYS[view.day.weekday()],
-                        duration=f"{hours}:{rest:02d}", mode=_MODES.get(view.mode, view.mode),
+                        duration=f"{hours}:{rest:02d}",
+                        mode=vocab.TRAVEL_MODES.get(view.mode, (view.mode,))[0],
                         datum_label=label, datum_note=note)
 
 
 # --------------------------------------------------------------------------------------
 # by ids, and files
-
-
-def day_geojson(session: Session, plan_id: int, cadre: str | int, day: dt.date, *,
-                reveal: bool = False) -> dict[str, Any]:
-    """Return the GeoJSON of one cadre-day (see :func:`to_geojson`, :func:`load_day`)."""
-    return to_geojson(load_day(session, plan_id, cadre, day, reveal=reveal))
-
-
-def day_gpx(session: Session, plan_id: int, cadre: str | int, day: dt.date, *,
-            reveal: bool = False) -> str:
-    """Return the GPX 1.1 of one cadre-day (see :func:`to_gpx`, :func:`load_day`)."""
-    return to_gpx(load_day(session, plan_id, cadre, day, reveal=reveal))
-
-
-def day_html(session: Session, plan_id: int, cadre: str | int, day: dt.date, *,
-             reveal: bool = False, datum: str = "wgs84") -> str:
-    """Return the printable stop list of one cadre-day (see :func:`to_html`)."""
-    return to_html(load_day(session, plan_id, cadre, day, reveal=reveal), datum=datum)
 
 
 def render(view: DayView, fmt: str, *, datum: str = "wgs84") -> str:

@@ -18,7 +18,6 @@ the error; the others' routes are kept.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import time
 import traceback
 from collections import defaultdict
@@ -33,33 +32,40 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from zoufang import _errors
 from zoufang._errors import Problem, ValidationError
-from zoufang.planner.schedule import (
-    CadreJob,
-    CadreSchedule,
-    RouteSettings,
-    StopTarget,
-    plan_cadre,
-    slot_of,
-)
-from zoufang.planner.schedule_check import check_schedule
-
-from zoufang.campaign.store import AreaPlan, AreaTarget, VisitArea
-from zoufang.campaign.areas import resolve_campaign
-from zoufang.campaign.store import Store
-from zoufang.campaign.store import Issue, Visit, local_now
-from zoufang.campaign.store import Cadre, Campaign, Phase, Target
+from zoufang._util import mp_context
 from zoufang.campaign.store import (
+    AreaPlan,
+    AreaTarget,
+    Cadre,
+    Campaign,
+    Issue,
+    Phase,
     RouteCadre,
     RouteDay,
     RouteLeftOut,
     RoutePlan,
+    RouteSettings,
     RouteStop,
+    Store,
+    Target,
+    Visit,
+    VisitArea,
+    local_now,
 )
-from zoufang.campaign.store import (
-    RouteSettings as RouteSettingsRow,
-)
+from zoufang.campaign.store.lookup import LookupRefused, phase_of, resolve_campaign
 from zoufang.campaign.visits import SETTLED_OUTCOMES
+from zoufang.gis.travel import TravelModel
+from zoufang.planner.schedule import (
+    CadreJob,
+    CadreSchedule,
+    ScheduleSettings,
+    StopTarget,
+    check_schedule,
+    plan_cadre,
+    slot_of,
+)
 
 __all__ = ["PHASES", "RoutePlanResult", "RoutesInputError", "cadre_jobs", "load_settings",
            "plan_routes", "save_settings", "solve_jobs", "travel_model"]
@@ -73,25 +79,21 @@ class RoutesInputError(ValidationError):
     """The routing request or the store's data cannot be routed; nothing stored."""
 
 
-def _problem(source: str, message: str, field_: str | None = None, value: Any = None
-             ) -> Problem:
-    return Problem(source, None, field_, message, value=None if value is None else str(value))
-
 
 # --------------------------------------------------------------------------------------
 # settings
 
 
-def load_settings(session: Session, campaign_id: int) -> RouteSettings:
+def load_settings(session: Session, campaign_id: int) -> ScheduleSettings:
     """Return the campaign's routing settings (defaults when none were saved)."""
-    row = session.scalar(select(RouteSettingsRow)
-                         .where(RouteSettingsRow.campaign_id == campaign_id))
-    return RouteSettings.from_dict(row.settings if row else {}, source="stored settings")
+    row = session.scalar(select(RouteSettings)
+                         .where(RouteSettings.campaign_id == campaign_id))
+    return ScheduleSettings.from_dict(row.settings if row else {}, source="stored settings")
 
 
 def save_settings(store: Store, data: dict[str, Any], *, township: str | None = None,
                   campaign: str | None = None, actor: str | None = None,
-                  source: str = "settings") -> RouteSettings:
+                  source: str = "settings") -> ScheduleSettings:
     """Validate ``data`` over the campaign's present settings and store the result.
 
     Raises :class:`~zoufang._errors.ValidationError` naming every bad field; the stored
@@ -99,12 +101,12 @@ def save_settings(store: Store, data: dict[str, Any], *, township: str | None = 
     """
     with store.session() as s:
         camp = resolve_campaign(s, township=township, campaign=campaign)
-        row = s.scalar(select(RouteSettingsRow)
-                       .where(RouteSettingsRow.campaign_id == camp.id))
+        row = s.scalar(select(RouteSettings)
+                       .where(RouteSettings.campaign_id == camp.id))
         merged = {**(row.settings if row else {}), **data}
-        settings = RouteSettings.from_dict(merged, source=source)
+        settings = ScheduleSettings.from_dict(merged, source=source)
         if row is None:
-            row = RouteSettingsRow(campaign_id=camp.id)
+            row = RouteSettings(campaign_id=camp.id)
             s.add(row)
         row.settings = settings.to_dict()
         row.updated_by = actor
@@ -113,9 +115,10 @@ def save_settings(store: Store, data: dict[str, Any], *, township: str | None = 
     return settings
 
 
-def travel_model(roads: str | Path | None, settings: RouteSettings) -> Any:
+def travel_model(roads: str | Path | None, settings: ScheduleSettings) -> TravelModel:
     """Return a road network read from ``roads``, else straight lines × the detour."""
-    from zoufang.gis.roads import RoadNetwork, StraightLine
+    from zoufang.gis.roads import RoadNetwork
+    from zoufang.gis.travel import StraightLine
 
     if roads:
         return RoadNetwork.from_file(roads)
@@ -143,29 +146,28 @@ class _Read:
 
 
 def _phase(camp: Campaign, kind: str) -> Phase:
-    phases = {p.kind: p for p in camp.phases}
-    if kind == "visit" and "push" in phases:
-        return phases["push"]
-    if kind in phases:
-        return phases[kind]
-    have = ", ".join(f"{p.kind} ({p.name})" for p in camp.phases) or "none"
-    raise RoutesInputError(f"campaign {camp.name!r} has no {kind!r} phase", [_problem(
-        "campaign", f"Expected a phase of kind {kind!r}; the campaign's phases are {have}.",
-        "phase", kind)])
+    # ``visit`` routes the concentrated push when the campaign has one (issue 14 gives
+    # every command one phase vocabulary).
+    if kind == "visit" and any(p.kind == "push" for p in camp.phases):
+        kind = "push"
+    try:
+        return phase_of(camp, kind)
+    except LookupRefused as exc:
+        raise RoutesInputError(exc.summary, exc.problems) from None
 
 
 def _areas(session: Session, camp: Campaign) -> list[VisitArea]:
     plan = session.scalar(select(AreaPlan).where(AreaPlan.campaign_id == camp.id,
                                                  AreaPlan.status == "current"))
     if plan is None:
-        raise RoutesInputError(f"campaign {camp.name!r} has no visit areas yet", [_problem(
+        raise RoutesInputError(f"campaign {camp.name!r} has no visit areas yet", [_errors.problem(
             "plan", "No current area plan: run `zoufang plan areas` first (every cadre "
             "routes the targets of its own area).")])
     return list(plan.areas)
 
 
 def _read(session: Session, camp: Campaign, phase_kind: str, as_of: dt.datetime | None,
-          cadre: str | None, settings: RouteSettings,
+          cadre: str | None, settings: ScheduleSettings,
           revisit_ids: Sequence[str] | None) -> _Read:
     phase = _phase(camp, phase_kind)
     warnings: list[str] = []
@@ -181,7 +183,7 @@ def _read(session: Session, camp: Campaign, phase_kind: str, as_of: dt.datetime 
                             f"planning the whole phase from {phase.start} (use --as-of to "
                             "re-plan from a given moment)")
     if as_of.date() > phase.end:
-        raise RoutesInputError("nothing to plan", [_problem(
+        raise RoutesInputError("nothing to plan", [_errors.problem(
             "options", f"--as-of {as_of:%Y-%m-%d %H:%M} is after the phase's last day "
             f"{phase.end}.", "as_of", as_of)])
     days = [d for d in all_days if d >= as_of.date()]
@@ -190,7 +192,7 @@ def _read(session: Session, camp: Campaign, phase_kind: str, as_of: dt.datetime 
     if cadre is not None:
         areas = [a for a in areas if a.cadre_ext_id == cadre or str(a.cadre_id) == cadre]
         if not areas:
-            raise RoutesInputError(f"cadre {cadre!r} has no visit area", [_problem(
+            raise RoutesInputError(f"cadre {cadre!r} has no visit area", [_errors.problem(
                 "options", "Expected a cadre id (工号) paired with a visit area in the "
                 "current plan.", "cadre", cadre)])
     area_ids = [a.id for a in areas]
@@ -224,7 +226,7 @@ def _read(session: Session, camp: Campaign, phase_kind: str, as_of: dt.datetime 
             Target.township_id == camp.township_id, Target.ext_id.in_(list(revisit_ids)))).all())
         missing = [x for x in revisit_ids if x not in found]
         if missing:
-            raise RoutesInputError("unknown targets", [_problem(
+            raise RoutesInputError("unknown targets", [_errors.problem(
                 "targets", "No such target id in the township.", "target", m)
                 for m in missing[:20]])
         chosen = set(found.values())
@@ -301,7 +303,7 @@ def _read(session: Session, camp: Campaign, phase_kind: str, as_of: dt.datetime 
 
 def cadre_jobs(store: Store, *, township: str | None = None, campaign: str | None = None,
                phase: str = "visit", as_of: dt.datetime | None = None,
-               cadre: str | None = None) -> tuple[RouteSettings, list[CadreJob]]:
+               cadre: str | None = None) -> tuple[ScheduleSettings, list[CadreJob]]:
     """Return the settings and the per-cadre jobs :func:`plan_routes` would solve.
 
     For benchmarks and baselines that plan the same jobs another way.
@@ -320,7 +322,7 @@ MODE_NAMES = {"walk": "walk", "步行": "walk", "ebike": "ebike", "电动车": "
               "驾车": "car"}
 
 
-def _cadre_mode(c: Cadre, settings: RouteSettings, warnings: list[str]) -> str:
+def _cadre_mode(c: Cadre, settings: ScheduleSettings, warnings: list[str]) -> str:
     """Return the cadre's travel mode: its own from the cadre list, else the setting."""
     extra = c.extra or {}
     raw = extra.get("travel_mode") or extra.get("出行方式")
@@ -352,7 +354,7 @@ def _days_left(c: Cadre, all_days: list[dt.date], days: list[dt.date]) -> int | 
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(settings: RouteSettings, travel: Any) -> None:
+def _init_worker(settings: ScheduleSettings, travel: TravelModel) -> None:
     _WORKER["settings"] = settings
     _WORKER["travel"] = travel
 
@@ -372,11 +374,8 @@ def _failed(job: CadreJob, message: str) -> tuple[CadreSchedule, dict[str, Any]]
             {"ok": False, "violations": [], "n_violations": 0, "window_violations": 0})
 
 
-def _mp_context() -> Any:
-    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
-
-def solve_jobs(jobs: Sequence[CadreJob], settings: RouteSettings, travel: Any, *,
+def solve_jobs(jobs: Sequence[CadreJob], settings: ScheduleSettings, travel: TravelModel, *,
                time_limit_s: float, workers: int,
                on_done: Callable[[str, CadreSchedule], None] | None = None,
                ) -> dict[str, tuple[CadreSchedule, dict[str, Any]]]:
@@ -393,7 +392,7 @@ def solve_jobs(jobs: Sequence[CadreJob], settings: RouteSettings, travel: Any, *
         rest = [] if not isolate else pending[1:]
         broken: list[CadreJob] = []
         with ProcessPoolExecutor(max_workers=max(1, min(workers, len(batch))),
-                                 mp_context=_mp_context(), initializer=_init_worker,
+                                 mp_context=mp_context(), initializer=_init_worker,
                                  initargs=(settings, travel)) as pool:
             futures = {pool.submit(_solve_one, j, time_limit_s): j for j in batch}
             for fut in as_completed(futures):
@@ -518,7 +517,7 @@ def current_route_plan(session: Session, campaign_id: int, phase_kind: str = "vi
 # storing
 
 
-def _store(store: Store, rd: _Read, settings: RouteSettings, travel: Any,
+def _store(store: Store, rd: _Read, settings: ScheduleSettings, travel: TravelModel,
            results: dict[str, tuple[CadreSchedule, dict[str, Any]]], time_limit_s: float,
            solve_s: float, actor: str | None, only_cadre: str | None) -> int:
     reasons: dict[str, int] = defaultdict(int)
@@ -530,7 +529,7 @@ def _store(store: Store, rd: _Read, settings: RouteSettings, travel: Any,
                                                     RoutePlan.status == "current")
                             .values(status="superseded"))
             if int(res.rowcount) != 1:  # type: ignore[attr-defined]
-                raise RoutesInputError("route plan not stored", [_problem(
+                raise RoutesInputError("route plan not stored", [_errors.problem(
                     "plan", "Another route plan was stored while this one was solving; "
                     "nothing was stored. Run the command again.")])
             s.flush()
@@ -688,13 +687,14 @@ def plan_routes(store: Store, *, township: str | None = None, campaign: str | No
     """
     problems: list[Problem] = []
     if phase not in PHASES:
-        problems.append(_problem("options", f"Expected one of {', '.join(PHASES)}.", "phase",
+        problems.append(_errors.problem("options", f"Expected one of {', '.join(PHASES)}.", "phase",
                                  phase))
     if not (isinstance(time_limit_s, int | float) and 0 < time_limit_s <= 3600):
-        problems.append(_problem("options", "Expected seconds in (0, 3600].", "time_limit",
+        problems.append(_errors.problem("options", "Expected seconds in (0, 3600].", "time_limit",
                                  time_limit_s))
     if not (isinstance(workers, int) and 1 <= workers <= 64):
-        problems.append(_problem("options", "Expected 1 to 64 processes.", "workers", workers))
+        problems.append(_errors.problem("options", "Expected 1 to 64 processes.", "workers",
+                                        workers))
     if problems:
         raise RoutesInputError("routes not planned", problems)
     started = time.monotonic()
@@ -711,7 +711,7 @@ def plan_routes(store: Store, *, township: str | None = None, campaign: str | No
                          time.monotonic() - started, actor, cadre)
     except IntegrityError:
         # Two first plans of a phase at once: the partial unique index keeps one current.
-        raise RoutesInputError("route plan not stored", [_problem(
+        raise RoutesInputError("route plan not stored", [_errors.problem(
             "plan", "Another route plan of this phase was stored while this one was "
             "solving; nothing was stored. Run the command again.")]) from None
     with store.session() as s:

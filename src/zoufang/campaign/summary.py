@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from zoufang import vocab
 from zoufang.campaign.store import Cadre, Campaign, DataProblem, Grid, Target, Township
 
-__all__ = ["TownshipSummary", "format_summary", "summarise"]
+__all__ = ["TownshipSummary", "format_summary", "list_problems", "summarise"]
 
 
 @dataclass
@@ -82,13 +82,6 @@ def summarise(session: Session, township: Township, *, list_limit: int = 20
         outside=outside, topology=topo)
 
 
-_PLACEMENT_LABELS = {
-    "inside": "in a grid", "overlap": "in an overlap of grids", "snapped": "snapped to a grid",
-    "outside": "outside every grid", "declared": "placed by declared grid (no point)",
-    "unplaced": "not placed",
-}
-
-
 def format_summary(s: TownshipSummary) -> str:
     """Render the summary as plain text for the terminal."""
     out = [f"{s.township}: {s.targets} targets, {s.grids} grids, {s.cadres} cadres "
@@ -102,7 +95,7 @@ def format_summary(s: TownshipSummary) -> str:
                                             for k, n in s.by_tag.items()))
     if s.by_placement:
         out.append("  placement: " + ", ".join(
-            f"{_PLACEMENT_LABELS.get(k, k)} {n}" for k, n in sorted(s.by_placement.items())))
+            f"{vocab.PLACEMENTS.get(k, (k, k))[1]} {n}" for k, n in sorted(s.by_placement.items())))
     if s.targets_by_grid:
         counts = list(s.targets_by_grid.values())
         empty = [g for g, n in s.targets_by_grid.items() if n == 0]
@@ -133,3 +126,19 @@ def format_summary(s: TownshipSummary) -> str:
     if s.campaigns:
         out.append("  campaigns: " + ", ".join(s.campaigns))
     return "\n".join(out)
+
+
+def list_problems(session: Session, township_id: int, *, scope: str | None = None,
+                  limit: int = 200) -> list[dict[str, Any]]:
+    """Return the township's kept data problems (bad rows, placement, grid defects).
+
+    ``scope`` is ``targets``, ``grids``, ``cadres``, ``placement`` or ``topology``;
+    coordinates are WGS-84 degrees, ``area_m2`` square metres.
+    """
+    q = select(DataProblem).where(DataProblem.township_id == township_id)
+    if scope:
+        q = q.where(DataProblem.scope == scope)
+    rows = session.scalars(q.order_by(DataProblem.scope, DataProblem.id).limit(limit)).all()
+    return [dict(scope=r.scope, severity=r.severity, code=r.code, source=r.source, row=r.row,
+                 field=r.field, ref=r.ref, message=r.message, lon=r.lon, lat=r.lat,
+                 area_m2=r.area_m2) for r in rows]

@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from zoufang._errors import Problem, ValidationError
 from zoufang.campaign.issues import CHANNELS, parse_choice
-from zoufang.campaign.store import Visit, local_now
-from zoufang.campaign.store import Cadre, Target
+from zoufang.campaign.store import Cadre, Target, Visit, local_now
 
 __all__ = ["FOUR_ONES", "MODES", "OUTCOMES", "SETTLED_OUTCOMES", "due_targets",
            "find_cadre", "find_target", "parse_local_time", "record_visit"]
@@ -48,7 +47,7 @@ FOUR_ONES: Final[dict[str, str]] = {
 
 
 def find_target(session: Session, township_id: int, ref: str | int) -> Target | None:
-    """The target with external id (编号) ``ref``, else with database id ``ref``."""
+    """Return the target with external id (编号) ``ref``, else with database id ``ref``."""
     t = session.scalar(select(Target).where(Target.township_id == township_id,
                                             Target.ext_id == str(ref)))
     if t is None and str(ref).isdigit():
@@ -59,7 +58,7 @@ def find_target(session: Session, township_id: int, ref: str | int) -> Target | 
 
 
 def find_cadre(session: Session, township_id: int, ref: str | int) -> Cadre | None:
-    """The cadre with external id (工号/编号) ``ref``, else with database id ``ref``."""
+    """Return the cadre with external id (工号/编号) ``ref``, else with database id ``ref``."""
     c = session.scalar(select(Cadre).where(Cadre.township_id == township_id,
                                            Cadre.ext_id == str(ref)))
     if c is None and str(ref).isdigit():
@@ -75,8 +74,10 @@ _WHEN = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s
 
 
 def parse_local_time(text: str | None) -> dt.datetime | None:
-    """Parse a local date-time as people write it: ``2022-03-02 19:00``, ``2022/3/2 19:00``,
-    ``2022年3月2日 19:00``, or a date alone (midnight). None if it is not one.
+    """Parse a local date-time as people write it; None if it is not one.
+
+    Accepted: ``2022-03-02 19:00``, ``2022/3/2 19:00``, ``2022年3月2日 19:00``, or a date
+    alone (midnight).
     """
     m = _WHEN.match(text or "")
     if not m:

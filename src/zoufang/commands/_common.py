@@ -1,16 +1,56 @@
-"""Pieces every ``zoufang`` command shares: the error exit, JSON values, the township."""
+"""What every ``zoufang`` command shares: options, the store, the runner, JSON output.
+
+A command declares its options with :data:`DB_OPTION`, :data:`JSON_OPTION`,
+:data:`TOWNSHIP_OPTION` and :data:`CAMPAIGN_OPTION`, and does its work in a function that
+returns ``(payload, text)``; :func:`run` calls it, prints ``text`` (or, with ``--json``,
+``{"ok": true, **payload}``) and turns every refusal — a
+:class:`~zoufang._errors.ValidationError`, a ``ValueError`` or a ``LookupError`` — into
+exit status 1 with ``{"ok": false, "error": ..., "errors": [...], "status": 1}``. Stores
+opened with :func:`open_cli_store` are closed when the command ends.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
-from typing import Any
+import unicodedata
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import click
-from sqlalchemy import select
 
-__all__ = ["fail", "json_default", "township_of"]
+from zoufang._errors import Problem, ValidationError
+from zoufang.campaign.store import Store, open_store
+
+__all__ = [
+    "CAMPAIGN_OPTION",
+    "DB_OPTION",
+    "JSON_OPTION",
+    "TOWNSHIP_OPTION",
+    "emit",
+    "fail",
+    "json_default",
+    "open_cli_store",
+    "pad",
+    "parse_date",
+    "parse_datetime",
+    "rpad",
+    "run",
+]
+
+DB_OPTION = click.option("--db", "db_url", default=None, metavar="URL",
+                         help="Store URL: sqlite:///file.sqlite or postgresql://… "
+                              "(default $ZOUFANG_DB or ./zoufang.sqlite).")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+TOWNSHIP_OPTION = click.option("--township", default=None,
+                               help="Township name (default: the only one).")
+CAMPAIGN_OPTION = click.option("--campaign", default=None,
+                               help="Campaign name or id (default: the township's newest).")
+
+Outcome = tuple[dict[str, Any], str]
+
+_OPEN: list[Store] = []
 
 
 def json_default(o: Any) -> Any:
@@ -22,7 +62,16 @@ def json_default(o: Any) -> Any:
     return str(o)
 
 
-def fail(as_json: bool, exc: Exception) -> None:
+def emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
+    """Print ``text``, or ``{"ok": true, **payload}`` as JSON."""
+    if as_json:
+        click.echo(json.dumps({"ok": True, **payload}, ensure_ascii=False, indent=2,
+                              default=json_default))
+    else:
+        click.echo(text)
+
+
+def fail(as_json: bool, exc: Exception) -> NoReturn:
     """Print the error (``{"ok": false, "error", "errors", "status": 1}`` with --json), exit 1."""
     problems = getattr(exc, "problems", [])
     if as_json:
@@ -34,21 +83,65 @@ def fail(as_json: bool, exc: Exception) -> None:
     sys.exit(1)
 
 
-def township_of(session: Any, name: str | None) -> Any:
-    """Return the township ``name``, or the only one; a ValueError says what to do."""
-    from zoufang.campaign.store import Township
+def open_cli_store(db_url: str | None) -> Store:
+    """Open (and migrate) the store of ``--db``; :func:`run` closes it at the end."""
+    store = open_store(db_url)
+    _OPEN.append(store)
+    return store
 
-    towns = session.scalars(select(Township).order_by(Township.id)).all()
-    if name is not None:
-        for t in towns:
-            if t.name == name:
-                return t
-        raise ValueError(f"no township {name!r}; the store has "
-                         f"{', '.join(t.name for t in towns) or 'none'}")
-    if len(towns) == 1:
-        return towns[0]
-    if not towns:
-        raise ValueError("the store is empty: import grids, targets and cadres first "
-                         "(or run `zoufang demo`)")
-    raise ValueError(f"several townships ({', '.join(t.name for t in towns)}); "
-                     "choose one with --township")
+
+def run(as_json: bool, fn: Callable[[], Outcome]) -> None:
+    """Run a command's work ``fn``, print its outcome, exit 1 on any refusal."""
+    try:
+        payload, text = fn()
+    except (ValidationError, ValueError, LookupError) as exc:
+        fail(as_json, exc)
+    finally:  # close every pooled connection the command opened
+        while _OPEN:
+            _OPEN.pop().dispose()
+    emit(as_json, payload, text)
+
+
+def _bad_option(name: str, expected: str, value: str) -> ValidationError:
+    return ValidationError(f"bad --{name}", [Problem("options", None, name, expected,
+                                                     value=value)])
+
+
+def parse_date(text: str | None, *, option: str = "date") -> dt.date | None:
+    """Parse ``YYYY-MM-DD`` (``None`` stays ``None``); a bad value names the option."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise _bad_option(option, "Expected a date YYYY-MM-DD.", text) from None
+
+
+def parse_datetime(text: str | None, *, option: str = "at") -> dt.datetime | None:
+    """Parse ``YYYY-MM-DD[ HH:MM]`` as local time; a bad value names the option."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _bad_option(option, "Expected a time YYYY-MM-DD HH:MM (local time).",
+                          text) from None
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def pad(s: str, width: int) -> str:
+    """Pad (or cut) ``s`` to ``width`` terminal columns, CJK characters counting two."""
+    out = ""
+    for ch in s:
+        if _width(out + ch) > width:
+            break
+        out += ch
+    return out + " " * (width - _width(out))
+
+
+def rpad(s: str, width: int) -> str:
+    """Right-align ``s`` in ``width`` terminal columns."""
+    return " " * max(0, width - _width(s)) + s

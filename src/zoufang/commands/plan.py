@@ -2,7 +2,7 @@
 
 The daily-route commands of the same group live in :mod:`zoufang.commands.routes`.
 
-Registered on the main group by :func:`register`. Every command takes ``--db URL``,
+Every command takes ``--db URL``,
 ``--township NAME`` (default: the only one) and ``--campaign NAME`` (default: the
 township's newest campaign), and prints JSON with ``--json``; errors exit with status 1
 as ``{"ok": false, "error": ..., "errors": [...], "status": 1}``.
@@ -19,77 +19,31 @@ as ``{"ok": false, "error": ..., "errors": [...], "status": 1}``.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from zoufang._errors import ValidationError
-from zoufang.commands._common import fail as _fail
-from zoufang.commands._common import json_default as _json_default
+from zoufang.commands._common import (
+    CAMPAIGN_OPTION,
+    DB_OPTION,
+    JSON_OPTION,
+    TOWNSHIP_OPTION,
+    open_cli_store,
+    pad,
+    rpad,
+    run,
+)
 
-__all__ = ["plan_group", "register"]
-
-_DB = click.option("--db", "db_url", default=None, metavar="URL",
-                   help="Store URL (default $ZOUFANG_DB or ./zoufang.sqlite).")
-_JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-_TOWN = click.option("--township", default=None, help="Township name (default: the only one).")
-_CAMP = click.option("--campaign", default=None,
-                     help="Campaign name or id (default: the township's newest).")
-
-
-def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
-    if as_json:
-        click.echo(json.dumps({"ok": True, **payload}, ensure_ascii=False, indent=2,
-                              default=_json_default))
-    else:
-        click.echo(text)
-
-
-def _run(as_json: bool, fn: Callable[[], tuple[dict[str, Any], str]]) -> None:
-    try:
-        payload, text = fn()
-    except (ValidationError, ValueError, LookupError) as exc:
-        _fail(as_json, exc)
-        return
-    _emit(as_json, payload, text)
-
-
-def _store(db_url: str | None) -> Any:
-    from zoufang.campaign.store import open_store
-
-    return open_store(db_url)
-
-
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def _pad(s: str, width: int) -> str:
-    """Pad (or cut) ``s`` to ``width`` terminal columns, CJK characters counting two."""
-    out = ""
-    for ch in s:
-        if _width(out + ch) > width:
-            break
-        out += ch
-    return out + " " * (width - _width(out))
-
-
-def _rpad(s: str, width: int) -> str:
-    """Right-align ``s`` in ``width`` terminal columns."""
-    return " " * max(0, width - _width(s)) + s
-
+__all__ = ["plan_group"]
 
 def _areas_text(res: Any) -> str:
     """Render the plan summary with aligned per-area lines (CJK takes two columns)."""
     lines = []
     if res.areas:
-        lines.append(" ".join([_rpad("区", 3), _pad("走访人员", 18), _pad("级别", 6),
-                               _rpad("对象", 5), _rpad("工作量h", 7), _rpad("可用h", 6),
-                               _rpad("偏差", 7), _rpad("距驻地", 7)]) + "  网格")
+        lines.append(" ".join([rpad("区", 3), pad("走访人员", 18), pad("级别", 6),
+                               rpad("对象", 5), rpad("工作量h", 7), rpad("可用h", 6),
+                               rpad("偏差", 7), rpad("距驻地", 7)]) + "  网格")
         for a in res.areas:
             com = "-" if a["commute_m"] is None else f"{a['commute_m'] / 1000:.1f}km"
             grids = ",".join(g + ("*" if g in a["split_grids"] else "") for g in a["grids"])
@@ -97,8 +51,8 @@ def _areas_text(res: Any) -> str:
                 + (f" [超出{a['over_h']:.1f}h]" if a["over_h"] > 0.05 else "") \
                 + ("" if a["contiguous"] else " [不连通]")
             bal = "-" if a["balance_pct"] is None else f"{a['balance_pct']:+.1f}%"
-            lines.append(f"{a['number']:>3} {_pad(a['cadre_id'] + ' ' + a['cadre'], 18)} "
-                         f"{_pad(a['rank_label'], 6)} {a['targets']:>5} {a['total_h']:>7.1f} "
+            lines.append(f"{a['number']:>3} {pad(a['cadre_id'] + ' ' + a['cadre'], 18)} "
+                         f"{pad(a['rank_label'], 6)} {a['targets']:>5} {a['total_h']:>7.1f} "
                          f"{a['capacity_h']:>6.1f} {bal:>7} {com:>7}  {grids}{flags}")
         lines.append("  (* 网格被分到多个区域; 工作量 = 区域内走访+步行+必到走访)")
     return "\n".join([*lines, res.summary(areas=False)])
@@ -121,10 +75,10 @@ def plan_group() -> None:
               help="Create the campaign --campaign with the default phases if it is new.")
 @click.option("--year", default=None, type=int,
               help="With --create-campaign: the year of the phases (default this year).")
-@_CAMP
-@_TOWN
-@_DB
-@_JSON
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
 def plan_areas_cmd(time_limit: float, seed: int, phase: str, create_campaign: bool,
                    year: int | None, campaign: str | None, township: str | None,
                    db_url: str | None, as_json: bool) -> None:
@@ -139,7 +93,7 @@ def plan_areas_cmd(time_limit: float, seed: int, phase: str, create_campaign: bo
     def go() -> tuple[dict[str, Any], str]:
         from zoufang.campaign.areas import plan_campaign
 
-        store = _store(db_url)
+        store = open_cli_store(db_url)
         try:
             if create_campaign:
                 _create_campaign(store, township, campaign, year)
@@ -149,14 +103,14 @@ def plan_areas_cmd(time_limit: float, seed: int, phase: str, create_campaign: bo
             store.dispose()
         return res.to_dict(), _areas_text(res)
 
-    _run(as_json, go)
+    run(as_json, go)
 
 
 def _create_campaign(store: Any, township: str | None, campaign: str | None,
                      year: int | None) -> None:
     from zoufang.campaign.areas import resolve_campaign
-    from zoufang.campaign.store import Campaign
     from zoufang.campaign.phases import create_campaign
+    from zoufang.campaign.store import Campaign
 
     if not campaign:
         raise ValueError("--create-campaign needs --campaign NAME")
@@ -190,10 +144,10 @@ def _lock_text(verb: str, r: dict[str, Any]) -> str:
 @click.argument("cadre_id", required=False)
 @click.option("--area", type=int, default=None,
               help="Area number; with CADRE_ID, re-pair the cadre with this area first.")
-@_CAMP
-@_TOWN
-@_DB
-@_JSON
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
 def plan_lock_cmd(cadre_id: str | None, area: int | None, campaign: str | None,
                   township: str | None, db_url: str | None, as_json: bool) -> None:
     """Lock the pair of a cadre (编号) or of an area: it never changes in a re-plan.
@@ -205,7 +159,7 @@ def plan_lock_cmd(cadre_id: str | None, area: int | None, campaign: str | None,
     def go() -> tuple[dict[str, Any], str]:
         from zoufang.campaign.areas import current_plan, lock
 
-        store = _store(db_url)
+        store = open_cli_store(db_url)
         try:
             r = lock(store, cadre=cadre_id, area=area, township=township, campaign=campaign)
             text = _lock_text("locked", r)
@@ -222,23 +176,23 @@ def plan_lock_cmd(cadre_id: str | None, area: int | None, campaign: str | None,
             store.dispose()
         return payload, text
 
-    _run(as_json, go)
+    run(as_json, go)
 
 
 @plan_group.command("unlock")
 @click.argument("cadre_id", required=False)
 @click.option("--area", type=int, default=None, help="Area number.")
-@_CAMP
-@_TOWN
-@_DB
-@_JSON
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
 def plan_unlock_cmd(cadre_id: str | None, area: int | None, campaign: str | None,
                     township: str | None, db_url: str | None, as_json: bool) -> None:
     """Unlock the pair of a cadre (or of an area): a re-plan may change it again."""
     def go() -> tuple[dict[str, Any], str]:
         from zoufang.campaign.areas import unlock
 
-        store = _store(db_url)
+        store = open_cli_store(db_url)
         try:
             r = unlock(store, cadre=cadre_id, area=area, township=township,
                        campaign=campaign)
@@ -246,22 +200,22 @@ def plan_unlock_cmd(cadre_id: str | None, area: int | None, campaign: str | None
             store.dispose()
         return {"unlocked": r, "plan_id": r["plan_id"]}, _lock_text("unlocked", r)
 
-    _run(as_json, go)
+    run(as_json, go)
 
 
 @plan_group.command("show")
 @click.option("--area", type=int, default=None, help="Also list this area's targets.")
-@_CAMP
-@_TOWN
-@_DB
-@_JSON
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
 def plan_show_cmd(area: int | None, campaign: str | None, township: str | None,
                   db_url: str | None, as_json: bool) -> None:
     """Show the current plan: each area, the checker's figures, must-go, shortfall."""
     def go() -> tuple[dict[str, Any], str]:
         from zoufang.campaign.areas import current_plan
 
-        store = _store(db_url)
+        store = open_cli_store(db_url)
         try:
             res = current_plan(store, township=township, campaign=campaign)
             payload = res.to_dict()
@@ -274,22 +228,21 @@ def plan_show_cmd(area: int | None, campaign: str | None, township: str | None,
                     f"{a['name']} ↔ {a['cadre_id']} {a['cadre']} ({a['rank_label']}, "
                     f"{a['unit'] or ''}): {a['targets']} targets in "
                     f"{', '.join(a['grids'])}; villages {', '.join(a['villages'])}",
-                    *(f"  {t['id']:<12} {_pad(t['kind_label'], 8)} {_pad(t['name'] or '', 16)}"
+                    *(f"  {t['id']:<12} {pad(t['kind_label'], 8)} {pad(t['name'] or '', 16)}"
                       f" {t['grid']:<8} {t['address'] or ''}" for t in items)])
         finally:
             store.dispose()
         return payload, text
 
-    _run(as_json, go)
+    run(as_json, go)
 
 
 def _area_targets(store: Any, plan_id: int, number: int) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from zoufang import vocab
-    from zoufang.campaign.store import AreaTarget, VisitArea
     from zoufang.campaign.areas import NoPlanError
-    from zoufang.campaign.store import Grid, Target
+    from zoufang.campaign.store import AreaTarget, Grid, Target, VisitArea
 
     with store.session() as s:
         area_id = s.scalar(select(VisitArea.id).where(VisitArea.plan_id == plan_id,
@@ -312,17 +265,17 @@ def _area_targets(store: Any, plan_id: int, number: int) -> list[dict[str, Any]]
               help="Output file: .xlsx or .csv (UTF-8 with BOM).")
 @click.option("--masked", is_flag=True,
               help="For public posting: mask the cadres' phones and residents' names.")
-@_CAMP
-@_TOWN
-@_DB
-@_JSON
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
 def plan_publish_cmd(out: Path, masked: bool, campaign: str | None, township: str | None,
                      db_url: str | None, as_json: bool) -> None:
     """Write the arrangement table (安排表) of the current plan as .xlsx or CSV."""
     def go() -> tuple[dict[str, Any], str]:
         from zoufang.campaign.arrangement import write_arrangement
 
-        store = _store(db_url)
+        store = open_cli_store(db_url)
         try:
             arr = write_arrangement(store, out, township=township, campaign=campaign,
                                     masked=masked)
@@ -336,12 +289,4 @@ def plan_publish_cmd(out: Path, masked: bool, campaign: str | None, township: st
         return {"file": str(out), "rows": len(arr.rows), "plan_id": arr.plan.plan_id,
                 "masked": masked}, text
 
-    _run(as_json, go)
-
-
-def register(main: click.Group) -> None:
-    """Add the ``plan`` group (with the daily-route commands) to the main command."""
-    from zoufang.commands import routes as routes_cli  # noqa: F401 - registers ``plan routes`` and ``route-settings``
-    from zoufang.commands.route_export import route_show_cmd  # noqa: F401 - and ``plan route-export``
-
-    main.add_command(plan_group)
+    run(as_json, go)

@@ -1,4 +1,4 @@
-"""Commands of the daily routes: ``zoufang plan routes`` and ``zoufang plan route-settings``.
+"""Commands of the daily routes: ``zoufang plan routes|route-settings|route-show|route-export``.
 
 - ``plan routes [--cadre ID] [--phase visit|push|revisit] [--time-limit S] [--as-of T]
   [--roads FILE] [--workers N] [--json]``: plan every cadre's days (or one cadre's),
@@ -9,6 +9,17 @@
   hours, travel mode and speeds, priority tags, holidays/调休 days).
 
 Errors exit with status 1 naming the field, like the other ``plan`` commands.
+- ``plan route-show [--cadre ID] [--day DATE] [--phase visit|push|revisit] [--reveal]
+  [--json]``: without ``--cadre`` the per-cadre table of the phase's current route plan;
+  with it, the cadre's days and stops (times, address; residents' names and phones
+  masked unless ``--reveal``) and its targets left out with the reasons.
+- ``plan route-export --cadre ID [--day DATE] --format geojson|gpx|html|all --out DIR
+  [--reveal] [--datum wgs84|gcj02|bd09] [--json]``: one file per day and format, e.g.
+  ``C011_2022-03-01.gpx``; prints the files written. See
+  :mod:`zoufang.campaign.route_exports` for what each format holds.
+
+Bad input (no route plan yet, unknown cadre or day) exits 1 naming what exists, like the
+other ``plan`` commands.
 """
 
 from __future__ import annotations
@@ -20,13 +31,22 @@ from typing import Any
 
 import click
 
+from zoufang import vocab
 from zoufang._errors import Problem, ValidationError
-from zoufang.commands.plan import _CAMP, _DB, _JSON, _TOWN, _pad, _rpad, _run, _store, plan_group
+from zoufang.commands._common import (
+    CAMPAIGN_OPTION,
+    DB_OPTION,
+    JSON_OPTION,
+    TOWNSHIP_OPTION,
+    open_cli_store,
+    pad,
+    parse_date,
+    rpad,
+    run,
+)
 
-__all__ = ["plan_routes_cmd", "route_settings_cmd"]
-
-_REASON_LABELS = {"no_window": "时间窗不符", "unreachable": "单日无法到达", "days_full": "天数不足",
-                  "remote": "改电话/微信", "no_location": "无坐标"}
+__all__ = ["COMMANDS", "plan_routes_cmd", "route_export_cmd", "route_settings_cmd",
+           "route_show_cmd"]
 
 
 def _parse_as_of(text: str | None) -> dt.datetime | None:
@@ -43,21 +63,21 @@ def _parse_as_of(text: str | None) -> dt.datetime | None:
 
 
 def _routes_text(res: Any) -> str:
-    lines = [" ".join([_pad("走访人员", 16), _rpad("天", 3), _rpad("已排", 5), _rpad("未排", 5),
-                       _rpad("电话", 5), _rpad("公里", 7), _rpad("加天", 4)]) + "  状态"]
+    lines = [" ".join([pad("走访人员", 16), rpad("天", 3), rpad("已排", 5), rpad("未排", 5),
+                       rpad("电话", 5), rpad("公里", 7), rpad("加天", 4)]) + "  状态"]
     for c in res.cadres:
-        lines.append(f"{_pad(c['cadre'] + ' ' + c['name'], 16)} {c['days']:>3} "
+        lines.append(f"{pad(c['cadre'] + ' ' + c['name'], 16)} {c['days']:>3} "
                      f"{c['routed']:>5} {c['left_out']:>5} {c['remote']:>5} "
                      f"{c['distance_m'] / 1000:>7.1f} {c['extra_days']:>4.0f}  "
                      f"{'ok' if c['status'] == 'ok' else 'FAILED: ' + str(c['message'])}")
     reasons = res.figures.get("reasons", {})
     if reasons:
-        lines.append("  未排原因: " + ", ".join(f"{_REASON_LABELS.get(k, k)} {v}"
+        lines.append("  未排原因: " + ", ".join(f"{vocab.LEFT_OUT_REASONS.get(k, (k,))[0]} {v}"
                                             for k, v in sorted(reasons.items())))
     return "\n".join([*lines, res.summary()])
 
 
-@plan_group.command("routes")
+@click.command("routes")
 @click.option("--cadre", default=None, help="Plan only this cadre (工号); the others' routes "
               "are kept from the current plan.")
 @click.option("--phase", default="visit", show_default=True,
@@ -76,10 +96,10 @@ def _routes_text(res: Any) -> str:
               help="Cadres solved at once (processes).")
 @click.option("--targets", "targets", default=None,
               help="Revisit phase: extra target ids to revisit, comma-separated.")
-@_CAMP
-@_TOWN
-@_DB
-@_JSON
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
 def plan_routes_cmd(cadre: str | None, phase: str, time_limit: float, as_of: str | None,
                     roads: Path | None, workers: int, targets: str | None,
                     campaign: str | None, township: str | None, db_url: str | None,
@@ -88,7 +108,7 @@ def plan_routes_cmd(cadre: str | None, phase: str, time_limit: float, as_of: str
     def go() -> tuple[dict[str, Any], str]:
         from zoufang.campaign.routes import plan_routes
 
-        store = _store(db_url)
+        store = open_cli_store(db_url)
         try:
             res = plan_routes(store, township=township, campaign=campaign, phase=phase,
                               cadre=cadre, time_limit_s=time_limit,
@@ -100,25 +120,25 @@ def plan_routes_cmd(cadre: str | None, phase: str, time_limit: float, as_of: str
             store.dispose()
         return {"plan": res.to_dict()}, _routes_text(res)
 
-    _run(as_json, go)
+    run(as_json, go)
 
 
-@plan_group.command("route-settings")
+@click.command("route-settings")
 @click.option("--file", "file", default=None, type=click.Path(path_type=Path),
               help="A JSON file of settings to merge over the present ones.")
 @click.option("--set", "pairs", multiple=True, metavar="KEY=JSON",
               help='One setting, e.g. --set mode=\'"ebike"\' or '
                    '--set \'cadre_windows={"workday": ["18:00-21:00"]}\'.')
-@_CAMP
-@_TOWN
-@_DB
-@_JSON
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
 def route_settings_cmd(file: Path | None, pairs: tuple[str, ...], campaign: str | None,
                        township: str | None, db_url: str | None, as_json: bool) -> None:
     """Show or change the campaign's routing settings (time windows, service, speeds)."""
     def go() -> tuple[dict[str, Any], str]:
-        from zoufang.campaign.areas import resolve_campaign
         from zoufang.campaign.routes import load_settings, save_settings
+        from zoufang.campaign.store.lookup import resolve_campaign
 
         data: dict[str, Any] = {}
         problems: list[Problem] = []
@@ -143,7 +163,7 @@ def route_settings_cmd(file: Path | None, pairs: tuple[str, ...], campaign: str 
                                         f"Expected KEY=JSON value: {exc}", value=pair))
         if problems:
             raise ValidationError("settings not changed", problems)
-        store = _store(db_url)
+        store = open_cli_store(db_url)
         try:
             if data:
                 settings = save_settings(store, data, township=township, campaign=campaign,
@@ -157,5 +177,138 @@ def route_settings_cmd(file: Path | None, pairs: tuple[str, ...], campaign: str 
         d = settings.to_dict()
         return {"settings": d}, json.dumps(d, ensure_ascii=False, indent=2)
 
-    _run(as_json, go)
+    run(as_json, go)
 
+
+# ------------------------------------------------------------------ show and export
+
+_PHASE = click.option("--phase", default="visit", show_default=True,
+                      type=click.Choice(["visit", "push", "revisit"]),
+                      help="Whose route plan: visit (the concentrated push's days if the "
+                           "campaign has one), push, or revisit (回访).")
+_CADRE_HELP = "Cadre id (工号)."
+
+
+def _plan(s: Any, township: str | None, campaign: str | None, phase: str) -> Any:
+    from zoufang.campaign.route_exports import find_plan
+    from zoufang.campaign.store.lookup import resolve_campaign
+
+    camp = resolve_campaign(s, township=township, campaign=campaign)
+    return find_plan(s, camp.id, phase)
+
+
+def _day_lines(v: Any) -> list[str]:
+    lines = [f"{v.day.isoformat()} 出发 {v.depart_at:%H:%M} 返回 {v.return_at:%H:%M} · "
+             f"{v.distance_m / 1000:.1f} km · {v.n_stops} 站 {len(v.stops)} 户"]
+    shared = {n for n in {s.stop for s in v.stops}
+              if sum(1 for s in v.stops if s.stop == n) > 1}
+    for s in v.stops:
+        flag = " ★" if s.priority else ""
+        no = f"{s.stop}·{s.unit_order + 1}" if s.stop in shared else str(s.stop)
+        lines.append(f"  {no:>5} {s.start_at:%H:%M}–{s.end_at:%H:%M} "
+                     f"{pad(s.ext_id, 10)} {pad(s.name or '', 10)} "
+                     f"{pad(s.purpose_label, 4)} {pad(s.kind_label, 8)} "
+                     f"{s.address or ''}{flag}")
+    return lines
+
+
+@click.command("route-show")
+@click.option("--cadre", default=None, help=_CADRE_HELP + " Without it: every cadre.")
+@click.option("--day", default=None, metavar="YYYY-MM-DD", help="Only this day (with --cadre).")
+@_PHASE
+@click.option("--reveal", is_flag=True, help="Show residents' names and phones in clear.")
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
+def route_show_cmd(cadre: str | None, day: str | None, phase: str, reveal: bool,
+                   campaign: str | None, township: str | None, db_url: str | None,
+                   as_json: bool) -> None:
+    """Show the current route plan: every cadre, or one cadre's days, stops, left-outs."""
+    def go() -> tuple[dict[str, Any], str]:
+        from zoufang.campaign.route_exports import cadre_days, left_out, load_day
+        from zoufang.campaign.routes import plan_result
+
+        the_day = parse_date(day, option="day")
+        if the_day is not None and cadre is None:
+            raise ValueError("--day needs --cadre")
+        store = open_cli_store(db_url)
+        try:
+            with store.session() as s:
+                plan = _plan(s, township, campaign, phase)
+                if cadre is None:
+                    res = plan_result(s, plan)
+                    return {"plan": res.to_dict()}, _routes_text(res)
+                days = [the_day] if the_day is not None else cadre_days(s, plan.id, cadre)
+                views = [load_day(s, plan.id, cadre, d, reveal=reveal) for d in days]
+                lo = left_out(s, plan.id, cadre, reveal=reveal)
+        finally:
+            store.dispose()
+        head = (f"Route plan #{plan.id} ({plan.phase_kind} {plan.first_day}–{plan.last_day}), "
+                f"cadre {cadre}: {len(views)} day(s), "
+                f"{sum(len(v.stops) for v in views)} target(s) routed, {len(lo)} left out")
+        lines = [head]
+        for v in views:
+            lines += _day_lines(v)
+        if lo:
+            lines.append("未排 (left out):")
+            lines += [f"  {x['target']:<10} {pad(x['name'] or '', 10)} "
+                      f"{pad(x['reason_label'], 12)} {x['detail'] or ''}" for x in lo]
+        if not reveal:
+            lines.append("(names and phones masked; --reveal shows them)")
+        return ({"plan_id": plan.id, "cadre": cadre, "days": [v.to_dict() for v in views],
+                 "left_out": lo, "revealed": reveal}, "\n".join(lines))
+
+    run(as_json, go)
+
+
+@click.command("route-export")
+@click.option("--cadre", required=True, help=_CADRE_HELP)
+@click.option("--day", default=None, metavar="YYYY-MM-DD",
+              help="Only this day (default: every day of the cadre).")
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["geojson", "gpx", "html", "all"]),
+              help="GeoJSON (route line and stops), GPX 1.1 (for navigation apps), html "
+                   "(printable stop list), or all three.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to write to (created if missing).")
+@click.option("--reveal", is_flag=True,
+              help="Residents' names and phones in clear (for the visiting cadre only).")
+@click.option("--datum", default="wgs84", show_default=True,
+              type=click.Choice(["wgs84", "gcj02", "bd09"]),
+              help="Datum of the coordinates in the stop list (GCJ-02 for Amap/Tencent, "
+                   "BD-09 for Baidu). GeoJSON and GPX are always WGS-84.")
+@_PHASE
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
+def route_export_cmd(cadre: str, day: str | None, fmt: str, out: Path, reveal: bool,
+                     datum: str, phase: str, campaign: str | None, township: str | None,
+                     db_url: str | None, as_json: bool) -> None:
+    """Write a cadre's route days as GeoJSON, GPX and/or a printable stop list."""
+    def go() -> tuple[dict[str, Any], str]:
+        from zoufang.campaign.route_exports import FORMATS, export_days
+
+        the_day = parse_date(day, option="day")
+        formats = list(FORMATS) if fmt == "all" else [fmt]
+        store = open_cli_store(db_url)
+        try:
+            with store.session() as s:
+                plan = _plan(s, township, campaign, phase)
+                paths = export_days(s, plan.id, cadre, out, formats=formats, day=the_day,
+                                    reveal=reveal, datum=datum)
+        finally:
+            store.dispose()
+        text = "\n".join([*(str(p) for p in paths),
+                          f"{len(paths)} file(s) written for cadre {cadre} (route plan "
+                          f"#{plan.id})" + ("" if reveal else
+                                            "; names and phones masked (--reveal)")])
+        return {"plan_id": plan.id, "cadre": cadre, "files": [str(p) for p in paths],
+                "revealed": reveal}, text
+
+    run(as_json, go)
+
+
+#: The route commands, added to the ``plan`` group by :mod:`zoufang.cli`.
+COMMANDS = (plan_routes_cmd, route_settings_cmd, route_show_cmd, route_export_cmd)

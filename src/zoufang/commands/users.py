@@ -14,7 +14,9 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-__all__ = ["add_user", "register"]
+from zoufang.commands._common import DB_OPTION
+
+__all__ = ["add_user", "user_group"]
 
 
 def add_user(session: Any, name: str, role: str, password: str, *, township: str | None = None,
@@ -32,8 +34,7 @@ def add_user(session: Any, name: str, role: str, password: str, *, township: str
         Unknown role, a name already taken, a short password, a missing township or
         cadre.
     """
-    from zoufang.campaign.store import Cadre, Township
-    from zoufang.campaign.store import ROLES, AuditEntry, User
+    from zoufang.campaign.store import ROLES, AuditEntry, Cadre, Township, User
     from zoufang.web.security import hash_password
 
     problems: list[str] = []
@@ -98,96 +99,89 @@ def _read_password(password_stdin: bool) -> str:
     return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
 
 
-def register(main: click.Group) -> None:
-    """Add the ``user`` command group to the ``zoufang`` CLI."""
-    from zoufang.cli import DB_OPTION
+@click.group("user")
+def user_group() -> None:
+    """Manage the web app's users (log-in names, roles, data scope)."""
 
-    @main.group("user")
-    def user_group() -> None:
-        """Manage the web app's users (log-in names, roles, data scope)."""
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True,
+              type=click.Choice(["planner", "cadre", "leader", "admin"]))
+@click.option("--township", default=None, help="Township name (planner, leader).")
+@click.option("--cadre", "cadre", default=None, help="Cadre 编号 (a cadre user).")
+@click.option("--grant-personal", is_flag=True,
+              help="Leader: see residents' names and phones unmasked.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input.")
+@DB_OPTION
+def user_add(name: str, role: str, township: str | None, cadre: str | None,
+             grant_personal: bool, password_stdin: bool, db_url: str | None) -> None:
+    """Create a user NAME with a role and data scope."""
+    from zoufang.campaign.store import open_store
 
-    @user_group.command("add")
-    @click.argument("name")
-    @click.option("--role", required=True,
-                  type=click.Choice(["planner", "cadre", "leader", "admin"]))
-    @click.option("--township", default=None, help="Township name (planner, leader).")
-    @click.option("--cadre", "cadre", default=None, help="Cadre 编号 (a cadre user).")
-    @click.option("--grant-personal", is_flag=True,
-                  help="Leader: see residents' names and phones unmasked.")
-    @click.option("--password-stdin", is_flag=True,
-                  help="Read the password from the first line of standard input.")
-    @DB_OPTION
-    def user_add(name: str, role: str, township: str | None, cadre: str | None,
-                 grant_personal: bool, password_stdin: bool, db_url: str | None) -> None:
-        """Create a user NAME with a role and data scope."""
-        from zoufang.campaign.store import open_store
-
-        password = _read_password(password_stdin)
-        try:
-            store = open_store(db_url)
-            notes: list[str] = []
-            with store.session() as s:
-                add_user(s, name, role, password, township=township, cadre=cadre,
-                         personal_data=grant_personal, notes=notes)
-        except ValueError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        for note in notes:
-            click.echo(f"note: {note}")
-        click.echo(f"user {name} ({role}) created")
-
-    @user_group.command("list")
-    @DB_OPTION
-    def user_list(db_url: str | None) -> None:
-        """List users (no password hashes)."""
-        from zoufang.campaign.store import open_store
-        from zoufang.campaign.store import User
-
+    password = _read_password(password_stdin)
+    try:
         store = open_store(db_url)
+        notes: list[str] = []
         with store.session() as s:
-            for u in s.scalars(select(User).order_by(User.name)):
-                click.echo(f"{u.name}\t{u.role}\ttownship={u.township_id}\tcadre={u.cadre_id}"
-                           f"\tpersonal={u.personal_data}\tactive={u.active}")
+            add_user(s, name, role, password, township=township, cadre=cadre,
+                     personal_data=grant_personal, notes=notes)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for note in notes:
+        click.echo(f"note: {note}")
+    click.echo(f"user {name} ({role}) created")
 
-    @user_group.command("passwd")
-    @click.argument("name")
-    @click.option("--password-stdin", is_flag=True)
-    @DB_OPTION
-    def user_passwd(name: str, password_stdin: bool, db_url: str | None) -> None:
-        """Set a user's password."""
-        from zoufang.campaign.store import open_store
-        from zoufang.campaign.store import AuditEntry, User
-        from zoufang.web.security import hash_password
+@user_group.command("list")
+@DB_OPTION
+def user_list(db_url: str | None) -> None:
+    """List users (no password hashes)."""
+    from zoufang.campaign.store import User, open_store
 
-        password = _read_password(password_stdin)
-        store = open_store(db_url)
-        try:
-            with store.session() as s:
-                u = s.scalar(select(User).where(User.name == name))
-                if u is None:
-                    raise ValueError(f"no user {name!r}")
-                u.password_hash = hash_password(password)
-                s.add(AuditEntry(user_name="cli", action="user_passwd",
-                                 detail={"user": name}))
-        except ValueError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        click.echo(f"password of {name} changed")
+    store = open_store(db_url)
+    with store.session() as s:
+        for u in s.scalars(select(User).order_by(User.name)):
+            click.echo(f"{u.name}\t{u.role}\ttownship={u.township_id}\tcadre={u.cadre_id}"
+                       f"\tpersonal={u.personal_data}\tactive={u.active}")
 
-    @user_group.command("disable")
-    @click.argument("name")
-    @DB_OPTION
-    def user_disable(name: str, db_url: str | None) -> None:
-        """Disable a user (its sessions end at the next request)."""
-        from zoufang.campaign.store import open_store
-        from zoufang.campaign.store import AuditEntry, User
+@user_group.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True)
+@DB_OPTION
+def user_passwd(name: str, password_stdin: bool, db_url: str | None) -> None:
+    """Set a user's password."""
+    from zoufang.campaign.store import AuditEntry, User, open_store
+    from zoufang.web.security import hash_password
 
-        store = open_store(db_url)
+    password = _read_password(password_stdin)
+    store = open_store(db_url)
+    try:
         with store.session() as s:
             u = s.scalar(select(User).where(User.name == name))
             if u is None:
-                click.echo(f"error: no user {name!r}", err=True)
-                sys.exit(1)
-            u.active = False
-            s.add(AuditEntry(user_name="cli", action="user_disable", detail={"user": name}))
-        click.echo(f"user {name} disabled")
+                raise ValueError(f"no user {name!r}")
+            u.password_hash = hash_password(password)
+            s.add(AuditEntry(user_name="cli", action="user_passwd",
+                             detail={"user": name}))
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"password of {name} changed")
+
+@user_group.command("disable")
+@click.argument("name")
+@DB_OPTION
+def user_disable(name: str, db_url: str | None) -> None:
+    """Disable a user (its sessions end at the next request)."""
+    from zoufang.campaign.store import AuditEntry, User, open_store
+
+    store = open_store(db_url)
+    with store.session() as s:
+        u = s.scalar(select(User).where(User.name == name))
+        if u is None:
+            click.echo(f"error: no user {name!r}", err=True)
+            sys.exit(1)
+        u.active = False
+        s.add(AuditEntry(user_name="cli", action="user_disable", detail={"user": name}))
+    click.echo(f"user {name} disabled")

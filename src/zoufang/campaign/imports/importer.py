@@ -30,13 +30,26 @@ from sqlalchemy.orm import Session
 
 from zoufang import vocab
 from zoufang._errors import Problem, ValidationError
+from zoufang.campaign.imports.columns import (
+    CADRE_COLUMNS,
+    GRID_COLUMNS,
+    TARGET_COLUMNS,
+    match_columns,
+)
+from zoufang.campaign.store import (
+    Cadre,
+    DataProblem,
+    Grid,
+    ImportRun,
+    Store,
+    Target,
+    Township,
+    Village,
+)
 from zoufang.gis.crs import normalise_crs
 from zoufang.gis.points import check_points, parse_number
 from zoufang.gis.readers import RawTable, read_any
 from zoufang.privacy import mask_phone
-from zoufang.campaign.imports.columns import CADRE_COLUMNS, GRID_COLUMNS, TARGET_COLUMNS, match_columns
-from zoufang.campaign.store import Store
-from zoufang.campaign.store import Cadre, DataProblem, Grid, ImportRun, Target, Township, Village
 
 __all__ = ["ImportRefused", "ImportReport", "import_cadres", "import_file", "import_grids",
            "import_targets"]
@@ -522,8 +535,8 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
     The township is ``township``, else the file's 乡镇 column when it names one, else the
     only township in the store.
     """
-    from zoufang.gis.topology import check_grids
     from zoufang.campaign.imports.placement import place_targets, store_topology_problems
+    from zoufang.gis.topology import check_grids
 
     path = Path(path)
     table = read_any(path)

@@ -16,9 +16,9 @@ import numpy as np
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from zoufang.campaign.store import DataProblem, Grid, Target
 from zoufang.gis.crs import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from zoufang.gis.gridmap import map_points_to_grids
-from zoufang.campaign.store import DataProblem, Grid, Target
 
 __all__ = ["check_datum", "grids_frame", "place_targets", "store_topology_problems"]
 

@@ -27,10 +27,7 @@ from typing import Any, Final
 from sqlalchemy import select
 
 from zoufang._errors import Problem
-from zoufang.gis.crs import to_wgs84
-from zoufang.gis.readers import read_any
 from zoufang.campaign.imports.columns import Column, match_columns
-from zoufang.campaign.store import Store
 from zoufang.campaign.imports.importer import ImportRefused, ImportReport, _sha256
 from zoufang.campaign.issues import (
     CHANNELS,
@@ -41,9 +38,20 @@ from zoufang.campaign.issues import (
     parse_choice,
     record_issue,
 )
-from zoufang.campaign.store import Issue, Visit, local_now
-from zoufang.campaign.store import Cadre, ImportRun, Target, Township
+from zoufang.campaign.store import (
+    Cadre,
+    ImportRun,
+    Issue,
+    Store,
+    Target,
+    Township,
+    Visit,
+    local_now,
+)
+from zoufang.campaign.store.lookup import LookupRefused, township_of
 from zoufang.campaign.visits import check_visit, parse_local_time
+from zoufang.gis.crs import to_wgs84
+from zoufang.gis.readers import read_any
 
 __all__ = ["ISSUE_COLUMNS", "VISIT_COLUMNS", "import_issues", "import_visits"]
 
@@ -95,14 +103,10 @@ def _when(text: str | None) -> dt.datetime | None:
 
 
 def _township(session: Any, name: str | None, source: str) -> Township:
-    towns = list(session.scalars(select(Township).order_by(Township.id)))
-    if name is not None:
-        towns = [t for t in towns if t.name == name]
-    if len(towns) == 1:
-        return towns[0]
-    raise ImportRefused(f"{source}: refused", [Problem(
-        source, None, "township", "no such township" if not towns else
-        "several townships; choose one with --township")])
+    try:
+        return township_of(session, name, source=source)
+    except LookupRefused as exc:
+        raise ImportRefused(f"{source}: refused", exc.problems) from None
 
 
 def _refuse(source: str, problems: list[Problem], rows: int) -> None:
@@ -122,18 +126,26 @@ def _run(session: Any, town: Township, kind: str, path: Path, table: Any, crs: s
     return run.id
 
 
+def _open(path: Path, sheet: str | int | None, columns: Any, kind: str, crs: str
+          ) -> tuple[Any, dict[str, str], list[str], ImportReport]:
+    """Read the file and match its headers; refuse it whole when a column is missing."""
+    table = read_any(path, sheet=sheet)
+    colmap, unused, problems = match_columns(table.columns, columns, table.source)
+    if problems:
+        raise ImportRefused(f"{table.source}: refused, nothing imported", problems)
+    rep = ImportReport(kind=kind, source=table.source, township="", encoding=table.encoding,
+                       crs=crs, rows=len(table.rows))
+    return table, colmap, unused, rep
+
+
 def import_visits(store: Store, path: str | Path, *, township: str | None = None,
                   campaign_id: int | None = None, crs: str | None = None,
                   sheet: str | int | None = None) -> ImportReport:
     """Import a file of visits (see the module docstring); one transaction."""
     path = Path(path)
-    table = read_any(path, sheet=sheet)
+    table, colmap, unused, rep = _open(path, sheet, VISIT_COLUMNS, "visits", str(crs or "wgs84"))
     src = table.source
-    colmap, unused, problems = match_columns(table.columns, VISIT_COLUMNS, src)
-    if problems:
-        raise ImportRefused(f"{src}: refused, nothing imported", problems)
-    rep = ImportReport(kind="visits", source=src, township="", encoding=table.encoding,
-                       crs=str(crs or "wgs84"), rows=len(table.rows))
+    problems: list[Problem] = []
     if unused:
         rep.notes.append("columns not used: " + ", ".join(unused))
     with store.session() as s:
@@ -220,13 +232,9 @@ def import_issues(store: Store, path: str | Path, *, township: str | None = None
     history as "recorded" with the visit's cadre as owner.
     """
     path = Path(path)
-    table = read_any(path, sheet=sheet)
+    table, colmap, unused, rep = _open(path, sheet, ISSUE_COLUMNS, "issues", "-")
     src = table.source
-    colmap, unused, problems = match_columns(table.columns, ISSUE_COLUMNS, src)
-    if problems:
-        raise ImportRefused(f"{src}: refused, nothing imported", problems)
-    rep = ImportReport(kind="issues", source=src, township="", encoding=table.encoding,
-                       crs="-", rows=len(table.rows))
+    problems: list[Problem] = []
     if unused:
         rep.notes.append("columns not used: " + ", ".join(unused))
     with store.session() as s:

@@ -41,5 +41,5 @@ CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 def local_now() -> dt.datetime:
-    """The present wall-clock time in China, naive (as stored), to the second."""
+    """Return the present wall-clock time in China, naive (as stored), to the second."""
     return dt.datetime.now(CHINA_TZ).replace(tzinfo=None, microsecond=0)

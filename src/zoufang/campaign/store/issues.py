@@ -22,7 +22,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -137,8 +136,9 @@ class IssueEvent(Base):
 
 
 class LedgerSettings(Base):
-    """A township's ledger settings (thresholds, extra categories) as JSON; see
-    :class:`zoufang.campaign.issues.LedgerConfig` for the keys and defaults.
+    """A township's ledger settings (thresholds, extra categories) as JSON.
+
+    See :class:`zoufang.campaign.issues.LedgerConfig` for the keys and defaults.
     """
 
     __tablename__ = "ledger_settings"

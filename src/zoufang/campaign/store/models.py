@@ -25,7 +25,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -34,7 +33,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zoufang.campaign.store.base import Base, _now
-
 from zoufang.campaign.store.geometry import Geometry
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 - :class:`RouteSettings` — a campaign's routing settings (time windows by kind and day
   type, service minutes, the cadres' visiting windows, travel mode, priority tags, road
-  network), as the JSON that :class:`zoufang.planner.schedule.RouteSettings` reads.
+  network), as the JSON that :class:`zoufang.planner.schedule.ScheduleSettings` reads.
 - :class:`RoutePlan` — one routing run of a campaign's phase: from which moment
   (``as_of``: days before it are history, visits recorded before it are taken into
   account), with which settings and travel model, and the independent checker's figures.

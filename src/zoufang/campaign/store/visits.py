@@ -14,12 +14,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
-    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -29,7 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from zoufang.campaign.store.base import Base, local_now
 
