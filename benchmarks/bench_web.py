@@ -57,10 +57,10 @@ def build_store() -> str:
     """The demo township in a SQLite store under benchmarks/_work (rebuilt if absent)."""
     from sqlalchemy import select
 
-    from zoufang.demo.build import build_demo
     from zoufang.campaign.store import User
-    from zoufang.web import security
     from zoufang.commands.users import add_user
+    from zoufang.demo.build import build_demo
+    from zoufang.web import security
 
     db = WORK / "zoufang.sqlite"
     url = f"sqlite:///{db}"
@@ -78,8 +78,9 @@ def build_store() -> str:
 
 
 def naive_html(url: str) -> tuple[str, float, int]:
-    """The baseline page (one folium.Marker per target); returns it, its build time, and
-    the number of markers.
+    """Build the baseline page (one folium.Marker per target).
+
+    Returns the page, its build time (s) and the number of markers.
     """
     from sqlalchemy import select
 
@@ -117,9 +118,11 @@ class Recorder:
         self.last = time.monotonic()
 
     def quiet(self, page: Any, seconds: float = 1.0, limit: float = 300.0) -> None:
-        """Wait until no request started or ended for ``seconds``. (Playwright's
-        "networkidle" never comes for the baseline page: its 12,700 marker images,
-        served from the memory cache, seem to be counted as requests in flight.)"""
+        """Wait until no request started or ended for ``seconds``.
+
+        (Playwright's "networkidle" never comes for the baseline page: its 12,700 marker
+        images, served from the memory cache, seem to be counted as requests in flight.)
+        """
         t0 = time.monotonic()
         while time.monotonic() - self.last < seconds and time.monotonic() - t0 < limit:
             page.wait_for_timeout(200)

@@ -29,12 +29,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from zoufang.campaign.store import Store
-from zoufang.campaign.store import Target, Township
-from zoufang.web import create_app, security
+from zoufang.campaign.store import Store, Target, Township
 from zoufang.commands.users import add_user
+from zoufang.web import create_app, security
 
-from ..campaign.ledger_world import World, _copy, backend, build_world  # noqa: F401
+from ..backends import copy_world
+from ..campaign.ledger_world import World, build_world
 
 # Hashing every test user's password with scrypt would cost ~0.2 s per user and log-in;
 # the tests hash with a cheap method (test_auth checks that the app's default is scrypt).
@@ -120,10 +120,10 @@ def _extra(store: Store) -> dict[str, int]:
 
 
 @pytest.fixture
-def web(backend: str, tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
+def web(backend: str, tmp_path_factory: pytest.TempPathFactory,
         tmp_path: Path) -> Iterator[Web]:
     """A fresh copy of the world with users on each backend, and an app on it."""
-    gen = _copy(backend, "web", build_web_world, tmp_path_factory, tmp_path)
+    gen = copy_world(backend, "web", build_web_world, tmp_path_factory, tmp_path)
     world = next(gen)
     app = make_app(world.store.url)
     try:
@@ -137,7 +137,7 @@ def web(backend: str, tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
 @pytest.fixture(scope="module")
 def sqlite_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     """A copy of the world on SQLite shared by a module's read-only tests."""
-    gen = _copy("sqlite", "web", build_web_world, tmp_path_factory,
+    gen = copy_world("sqlite", "web", build_web_world, tmp_path_factory,
                 tmp_path_factory.mktemp("web"))
     world = next(gen)
     app = make_app(world.store.url)

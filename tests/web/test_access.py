@@ -1,5 +1,6 @@
-"""Who sees what: every role × every page and GET endpoint answers as the rules say, and a
-refusal never carries data (DESIGN.md "Who sees what").
+"""Who sees what: every role × every page and GET endpoint answers as the rules say.
+
+A refusal never carries data (DESIGN.md "Who sees what").
 """
 
 from __future__ import annotations
@@ -92,9 +93,11 @@ def _fill(url: str, web: Web) -> str:
 @pytest.mark.parametrize("role", ["anon", "planner", "leader", "leader_pd", "cadre1",
                                   "cadre3", "admin"])
 def test_access_matrix(sqlite_web: Web, role: str) -> None:
-    """Each role gets exactly its pages and endpoints; every other URL is refused with
-    401 (API, anonymous), a redirect to log-in (pages, anonymous), 403 or 404 — and the
-    refusal carries none of the world's personal data or issue text.
+    """Each role gets exactly its pages and endpoints.
+
+    Every other URL is refused with 401 (API, anonymous), a redirect to log-in (pages,
+    anonymous), 403 or 404 — and the refusal carries none of the world's personal data
+    or issue text.
     """
     c, _ = sqlite_web.client(None if role == "anon" else role)
     wrong = []
@@ -115,8 +118,9 @@ def test_access_matrix(sqlite_web: Web, role: str) -> None:
 
 
 def test_leader_sees_masked_personal_data_unless_granted(sqlite_web: Web) -> None:
-    """A leader's lists and target pages mask names and phones (张*, 138****1234); a leader
-    granted personal data and a planner see them.
+    """A leader's lists and target pages mask names and phones (张*, 138****1234).
+
+    A leader granted personal data and a planner see them.
     """
     t1 = sqlite_web.world.targets["T1"]
     for role, masked in (("leader", True), ("leader_pd", False), ("planner", False)):
@@ -132,8 +136,9 @@ def test_leader_sees_masked_personal_data_unless_granted(sqlite_web: Web) -> Non
 
 
 def test_cadre_sees_only_its_own_issues_and_their_targets(sqlite_web: Web) -> None:
-    """Cadre C1 lists exactly its issues I1, I2, I3 with the residents' contacts; its "my
-    area" is not planned yet and shows no target.
+    """Cadre C1 lists exactly its issues I1, I2, I3 with the residents' contacts.
+
+    Its "my area" is not planned yet and shows no target.
     """
     w = sqlite_web.world
     c, _ = sqlite_web.client("cadre1")

@@ -1,5 +1,6 @@
-"""The JSON API: one error shape everywhere, an OpenAPI document listing every route, and
-the operations the pages do, on both backends.
+"""The JSON API: one error shape, an OpenAPI document, the operations the pages do.
+
+The OpenAPI document lists every route; the operations run on both backends.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from zoufang.campaign.store import Visit
-from zoufang.campaign.store import AuditEntry
+from zoufang.campaign.store import AuditEntry, Visit
 from zoufang.web.views.api import ROUTES
 
 from .conftest import Web
@@ -34,9 +34,10 @@ def _concrete(path: str, web: Web) -> str:
 
 
 def test_error_shape_across_all_endpoints(sqlite_web: Web) -> None:
-    """Every endpoint and method, refused for any reason — anonymous (401), wrong role
-    (403), no CSRF token (400), unknown id (404), wrong method (405) — answers
-    {"ok": false, "error", "errors", "status"} with the HTTP status in it.
+    """Every endpoint and method, refused for any reason, answers the one error shape.
+
+    Anonymous (401), wrong role (403), no CSRF token (400), unknown id (404), wrong
+    method (405): {"ok": false, "error", "errors", "status"} with the HTTP status in it.
     """
     anon, _ = sqlite_web.client(None)
     admin, admin_tok = sqlite_web.client("admin")
@@ -75,9 +76,7 @@ def test_error_shape_across_all_endpoints(sqlite_web: Web) -> None:
 
 
 def test_openapi_lists_every_route(sqlite_web: Web) -> None:
-    """/api/v1/openapi.json describes every route and method of the URL map under
-    /api/v1, and nothing else.
-    """
+    """/api/v1/openapi.json describes exactly the URL map's routes and methods under /api/v1."""
     import re
 
     doc = sqlite_web.app.test_client().get("/api/v1/openapi.json").get_json()
@@ -98,8 +97,9 @@ def test_openapi_lists_every_route(sqlite_web: Web) -> None:
 
 
 def test_record_visit_and_issue_through_the_api(web: Web) -> None:
-    """A cadre records a visit with an issue; the leader's measures count it, the cadre
-    owns the issue, and an error (unknown target) records nothing.
+    """A cadre records a visit with an issue; the leader's measures count it.
+
+    The cadre owns the issue, and an error (unknown target) records nothing.
     """
     w = web.world
     leader, _ = web.client("leader")
@@ -131,8 +131,9 @@ def test_record_visit_and_issue_through_the_api(web: Web) -> None:
 
 
 def test_issue_actions_by_role(web: Web) -> None:
-    """A leader may supervise (挂牌督办) but not report; the owner cadre reports; a stale
-    version is a conflict (409).
+    """A leader may supervise (挂牌督办) but not report; the owner cadre reports.
+
+    A stale version is a conflict (409).
     """
     w = web.world
     i2 = w.issues["I2"]  # in progress, owned by C1
@@ -157,8 +158,9 @@ def test_issue_actions_by_role(web: Web) -> None:
 
 
 def test_import_upload_refuses_a_bad_file_whole(web: Web) -> None:
-    """An uploaded file with a bad row is refused whole with the CLI's report (file, row,
-    field, reason); a good one is imported.
+    """An uploaded file with a bad row is refused whole; a good one is imported.
+
+    The refusal is the CLI's report (file, row, field, reason).
     """
     planner, tok = web.client("planner")
     bad = "编号,姓名,类型,经度,纬度\nN1,新户,household,116.605,37.405\nN2,坏户,household,abc,37.4\n"
@@ -182,10 +184,12 @@ def test_import_upload_refuses_a_bad_file_whole(web: Web) -> None:
 
 @pytest.mark.slow
 def test_planning_job_locks_arrangement_and_my_area(web: Web) -> None:
-    """A planning job runs in the background, reports progress, and stores a plan with one
-    area per cadre and the checker's figures; the map colours grids by cadre; pairs lock
-    and unlock; the arrangement table downloads (audited); and a cadre's "my area" now
-    lists its targets with their contacts."""
+    """A planning job runs in the background, reports progress and stores a plan.
+
+    The plan has one area per cadre and the checker's figures; the map colours grids by
+    cadre; pairs lock and unlock; the arrangement table downloads (audited); and a
+    cadre's "my area" now lists its targets with their contacts.
+    """
     planner, tok = web.client("planner")
     r = planner.post("/api/v1/township/plan-jobs", headers={"X-CSRF-Token": tok},
                      json={"time_limit_s": 2})
@@ -235,8 +239,9 @@ def test_planning_job_locks_arrangement_and_my_area(web: Web) -> None:
 
 
 def test_export_is_audited_and_masked_for_leaders(sqlite_web: Web) -> None:
-    """The ledger export is an .xlsx; a leader's copy is masked; each export is audited
-    with whether personal data left.
+    """The ledger export is an .xlsx; a leader's copy is masked.
+
+    Each export is audited with whether personal data left.
     """
     import openpyxl
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from zoufang.campaign.store import open_store
 from zoufang.campaign.imports.importer import import_grids
+from zoufang.campaign.store import open_store
 from zoufang.web import create_app
 
 from .conftest import Web, login, make_app
@@ -63,8 +63,9 @@ def test_empty_store_planner_page(tmp_path: Path) -> None:
 
 
 def test_security_headers_and_gzip(sqlite_web: Web) -> None:
-    """Pages carry a CSP that allows scripts only from the app, no caching of data, and
-    large responses are gzip-compressed when the browser accepts it.
+    """Pages carry a CSP that allows scripts only from the app, and no caching of data.
+
+    Large responses are gzip-compressed when the browser accepts it.
     """
     c, _ = sqlite_web.client("planner")
     r = c.get("/planner/")

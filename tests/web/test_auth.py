@@ -1,17 +1,17 @@
-"""Log-in with hashed passwords, CSRF on every form, sessions that expire, the audit log
-and the ``zoufang user`` command.
+"""Log-in with hashed passwords, CSRF on every form, sessions that expire.
+
+Also the audit log and the ``zoufang user`` command.
 """
 
 from __future__ import annotations
 
 import re
 
-import click
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from zoufang.campaign.store import AuditEntry, User
-from zoufang.commands.users import register
+from zoufang.cli import main
 
 from .conftest import PASSWORD, Web, csrf_of, login
 
@@ -46,8 +46,9 @@ def test_failed_login_is_refused_and_audited(sqlite_web: Web) -> None:
 
 
 def test_csrf_refused_without_token(sqlite_web: Web) -> None:
-    """Log-in, log-out, every form and every API write are refused (400) without the
-    session's token, and nothing happens.
+    """Log-in, log-out, every form and every API write are refused (400) without a token.
+
+    The token is the session's; nothing happens when it is missing.
     """
     c = sqlite_web.app.test_client()
     csrf_of(c)
@@ -66,8 +67,9 @@ def test_csrf_refused_without_token(sqlite_web: Web) -> None:
 
 
 def test_session_expires_when_idle_and_at_max_age(sqlite_web: Web) -> None:
-    """A session ends after SESSION_IDLE_S without a request, and SESSION_MAX_AGE_S after
-    log-in however busy; the next page asks to log in again.
+    """A session ends after SESSION_IDLE_S idle, and SESSION_MAX_AGE_S after log-in.
+
+    It ends at the maximum age however busy; the next page asks to log in again.
     """
     cfg = sqlite_web.app.config
     for key, field_ in (("SESSION_IDLE_S", "seen_at"), ("SESSION_MAX_AGE_S", "login_at")):
@@ -103,15 +105,10 @@ def test_login_redirect_stays_on_site(sqlite_web: Web) -> None:
 
 
 def test_user_add_command(sqlite_web: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """`zoufang user add` creates users with hashed passwords from stdin, links a cadre by
-    its 编号, refuses bad input, and audits the change.
+    """`zoufang user add` creates users with hashed passwords read from stdin.
+
+    It links a cadre by its 编号, refuses bad input, and audits the change.
     """
-
-    @click.group()
-    def main() -> None:
-        """Test CLI."""
-
-    register(main)
     db = sqlite_web.app.config["DB_URL"]
     run = CliRunner().invoke
     r = run(main, ["user", "add", "新干部", "--role", "cadre", "--cadre", "C2",

@@ -29,7 +29,7 @@ from zoufang.campaign.store import open_store
 from ..campaign.ledger_world import World
 from .conftest import PASSWORD, build_web_world, make_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # each test takes 5-16 s
 
 CHROMIUM = os.environ.get("ZOUFANG_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -76,6 +76,7 @@ class Live:
     problems: list[str] = field(default_factory=list)
 
     def url(self, path: str) -> str:
+        """Return the server's URL of ``path``, its {T1}, {I1}, {I2}, {village} filled."""
         w = self.world
         return self.base + path.format(T1=w.targets["T1"], I1=w.issues["I1"],
                                        I2=w.issues["I2"], village=w.villages["甲村"])
@@ -112,6 +113,7 @@ class Live:
             route.abort()
 
     def login(self, page: Any, name: str) -> None:
+        """Log ``page`` in as ``name`` through the log-in form."""
         page.goto(self.url("/login"))
         page.fill("#username", name)
         page.fill("#password", PASSWORD)
@@ -119,10 +121,12 @@ class Live:
             page.click("#login-button")
 
     def shot(self, page: Any, name: str) -> None:
+        """Save a full-page screenshot of ``page`` as an artifact ``name``.png."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     def take_problems(self) -> list[str]:
+        """Return the problems seen since the last call, and forget them."""
         out, self.problems[:] = list(self.problems), []
         return out
 
@@ -161,8 +165,9 @@ def _map_counts(page: Any) -> dict[str, int]:
 
 @pytest.mark.parametrize("role", list(ROLE_PAGES))
 def test_every_page_offline(live: Live, role: str) -> None:
-    """Log in as each role and open each of its pages with every other host blocked:
-    nothing fails, nothing asks for another host, no console error; maps finish drawing.
+    """Log in as each role and open each of its pages with every other host blocked.
+
+    Nothing fails, nothing asks for another host, no console error; maps finish drawing.
     """
     page = live.page()
     live.login(page, role)
@@ -181,11 +186,12 @@ def test_every_page_offline(live: Live, role: str) -> None:
 
 
 def test_maps_draw_the_expected_number_of_features(live: Live) -> None:
-    """The planner map draws every grid and every located target; the coverage map every
-    grid and the unvisited targets; the issues map the open issues with a place — counted
-    in the browser and compared with the store.
+    """Each map draws as many features as the store holds, counted in the browser.
+
+    The planner map draws every grid and every located target; the coverage map every
+    grid and the unvisited targets; the issues map the open issues with a place.
     """
-    from zoufang.web import services as sv
+    from zoufang.web import queries as q
     from zoufang.web.basemaps import BASEMAPS
     from zoufang.web.security import Viewer
 
@@ -193,9 +199,9 @@ def test_maps_draw_the_expected_number_of_features(live: Live) -> None:
     tid = live.world.township_id
     leader = Viewer(0, "t", "leader", tid, None, False)
     with st.session() as s:
-        n_targets = len(sv.targets_geojson(s, tid, BASEMAPS["blank"])["features"])
-        n_unvisited = len(sv.unvisited_geojson(s, tid, BASEMAPS["blank"])["features"])
-        n_issues = len(sv.issues_geojson(s, leader, BASEMAPS["blank"])["features"])
+        n_targets = len(q.targets_geojson(s, tid, BASEMAPS["blank"])["features"])
+        n_unvisited = len(q.unvisited_geojson(s, tid, BASEMAPS["blank"])["features"])
+        n_issues = len(q.issues_geojson(s, leader, BASEMAPS["blank"])["features"])
     st.dispose()
     assert n_targets == 7  # X1 has no point
     page = live.page()
@@ -213,8 +219,9 @@ def test_maps_draw_the_expected_number_of_features(live: Live) -> None:
 
 
 def test_visit_recorded_on_field_page_shows_in_leader_measures(live: Live) -> None:
-    """A cadre records a visit on the field page (phone-sized screen); the leader's
-    measures count it at the next load.
+    """A cadre records a visit on the field page; the leader's measures count it.
+
+    The field page is on a phone-sized screen; the measures count it at the next load.
     """
     leader = live.page()
     live.login(leader, "leader")
@@ -252,8 +259,9 @@ def test_visit_recorded_on_field_page_shows_in_leader_measures(live: Live) -> No
 
 
 def test_issue_text_with_script_is_shown_as_text(live: Live) -> None:
-    """An issue whose text holds <script> and an <img onerror> is shown as text in the
-    list, the issue page and the map popup; nothing runs.
+    """An issue whose text holds <script> and an <img onerror> is shown as text.
+
+    In the list, the issue page and the map popup; nothing runs.
     """
     evil = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
     cadre = live.page()
@@ -298,8 +306,9 @@ def test_issue_text_with_script_is_shown_as_text(live: Live) -> None:
 
 
 def test_english_switch_and_forbidden_page(live: Live) -> None:
-    """The language switch turns the UI English; a leader sent to a planner page gets the
-    403 page, not data.
+    """The language switch turns the UI English; a planner page refuses a leader.
+
+    The leader gets the 403 page, not data.
     """
     page = live.page()
     live.login(page, "leader")

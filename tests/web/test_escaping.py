@@ -19,8 +19,9 @@ EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def test_issue_text_and_names_are_escaped_in_every_page(web: Web) -> None:
-    """An issue text and a resident's name with markup appear as text (&lt;script&gt;) in
-    the field page, the leader's issue list, the issue page and the target page.
+    """An issue text and a resident's name with markup appear as text (&lt;script&gt;).
+
+    In the field page, the leader's issue list, the issue page and the target page.
     """
     w = web.world
     with web.app.extensions["zoufang_store"].session() as s:
@@ -47,8 +48,9 @@ def test_issue_text_and_names_are_escaped_in_every_page(web: Web) -> None:
 
 
 def test_map_config_cannot_close_its_script_element() -> None:
-    """The JSON embedded in a map's script has no ``<``, ``>`` or ``&`` characters, so no
-    label can end the script element.
+    """The JSON embedded in a map's script has no ``<``, ``>`` or ``&`` characters.
+
+    So no label can end the script element.
     """
     text = safe_json(Layer("x", EVIL, "points", data={"type": "FeatureCollection",
                                                       "features": []}).to_dict())

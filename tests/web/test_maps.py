@@ -1,16 +1,21 @@
-"""Map builders are pure functions: no CDN anywhere, every asset vendored, GCJ-02 shift
-only for a GCJ-02 basemap.
+"""Map builders are pure functions: no CDN anywhere, every asset vendored.
+
+Points are shifted to GCJ-02 only for a GCJ-02 basemap.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import zoufang.web
+from zoufang.campaign import route_exports as rx
 from zoufang.gis.crs import wgs84_to_gcj02
 from zoufang.web import maps
 from zoufang.web.basemaps import BASEMAPS, Basemap, basemap_from_config, to_display
@@ -41,8 +46,9 @@ def _all_maps(basemap: Basemap) -> list[str]:
 
 @pytest.mark.parametrize("key", ["blank", "osm"])
 def test_maps_load_nothing_from_a_cdn(key: str) -> None:
-    """Rendered maps reference scripts and stylesheets of the app only; the only outside
-    URL is the basemap's tile template (and its attribution link).
+    """Rendered maps reference scripts and stylesheets of the app only.
+
+    The only outside URL is the basemap's tile template (and its attribution link).
     """
     basemap = BASEMAPS[key]
     for html in _all_maps(basemap):
@@ -57,8 +63,9 @@ def test_maps_load_nothing_from_a_cdn(key: str) -> None:
 
 
 def test_vendor_files_are_minified_and_documented() -> None:
-    """Every vendored file is listed in static/vendor/README.md with its licence; no
-    source maps are referenced (they would be requests that fail offline).
+    """Every vendored file is listed in static/vendor/README.md with its licence.
+
+    No source maps are referenced (they would be requests that fail offline).
     """
     readme = (STATIC / "vendor/README.md").read_text("utf-8")
     for f in (STATIC / "vendor").rglob("*"):
@@ -84,16 +91,17 @@ def test_gcj02_shift_only_for_gcj02_basemaps() -> None:
 
 
 def test_grids_geojson_shifted_with_the_basemap(sqlite_web: Web) -> None:
-    """The grids' GeoJSON from a GCJ-02 basemap's app is the WGS-84 one shifted (~100s
-    of metres near 116.6°E 37.4°N).
+    """The grids' GeoJSON for a GCJ-02 basemap is the WGS-84 one shifted.
+
+    The shift is ~100s of metres near 116.6°E 37.4°N.
     """
-    from zoufang.web import services as sv
+    from zoufang.web import queries as q
 
     store = sqlite_web.app.extensions["zoufang_store"]
     tid = sqlite_web.world.township_id
     with store.session() as s:
-        a = sv.grids_geojson(s, tid, BASEMAPS["osm"])["features"][0]["geometry"]
-        b = sv.grids_geojson(s, tid, BASEMAPS["amap"])["features"][0]["geometry"]
+        a = q.grids_geojson(s, tid, BASEMAPS["osm"])["features"][0]["geometry"]
+        b = q.grids_geojson(s, tid, BASEMAPS["amap"])["features"][0]["geometry"]
     pa = np.array(a["coordinates"][0][0][0])
     pb = np.array(b["coordinates"][0][0][0])
     ex = np.array(wgs84_to_gcj02(pa[0], pa[1])).ravel()
@@ -101,8 +109,9 @@ def test_grids_geojson_shifted_with_the_basemap(sqlite_web: Web) -> None:
 
 
 def test_basemap_config_errors() -> None:
-    """Unknown basemaps, Tianditu without a key and tile URLs without x/y/z are refused;
-    a custom intranet server is taken as given; CSP origins cover subdomains.
+    """Unknown basemaps, Tianditu without a key and tile URLs without x/y/z are refused.
+
+    A custom intranet server is taken as given; CSP origins cover subdomains.
     """
     with pytest.raises(ValueError, match="expected to be in"):
         basemap_from_config({"BASEMAP": "google"})
@@ -118,11 +127,116 @@ def test_basemap_config_errors() -> None:
 
 
 def test_planner_map_page_embeds_a_folium_map(sqlite_web: Web) -> None:
-    """The planner page embeds the folium map (header, div, script) and its layers point
-    at the API.
+    """The planner page embeds the folium map (header, div, script).
+
+    Its layers point at the API.
     """
     c, _ = sqlite_web.client("planner")
     html = c.get("/planner/").get_data(as_text=True)
     assert 'class="folium-map"' in html and "zoufangMap.init(" in html
     assert "/api/v1/township/targets.geojson" in html
     assert "/static/vendor/leaflet-1.9.4/leaflet.js" in html
+
+
+def _day_view() -> rx.DayView:
+    """Return a hand-made cadre-day: a base and two stops, WGS-84.
+
+    Base at 116.600°E 37.400°N, stop 1 one household (T1), stop 2 two households at one
+    point (T6 first, then T3); no stored line, so the route is straight segments.
+    """
+    t0 = dt.datetime(2022, 3, 1, 9, 0)
+
+    def stop(n: int, order: int, tid: int, lon: float, lat: float) -> rx.StopView:
+        return rx.StopView(stop=n, unit_order=order, target_id=tid, ext_id=f"T{tid}",
+                           kind="household", kind_label="居民家庭", name=f"户{tid}",
+                           phone=None, address=f"{tid}号", purpose="visit",
+                           purpose_label="走访", priority=False, arrive_at=t0,
+                           start_at=t0, end_at=t0 + dt.timedelta(minutes=20),
+                           lon=lon, lat=lat)
+
+    return rx.DayView(
+        plan_id=1, campaign="春季走访", phase_kind="visit", phase_name="走访排查",
+        cadre_ext_id="C1", cadre_name="刘一", day=t0.date(), depart_at=t0,
+        return_at=t0 + dt.timedelta(hours=2), distance_m=1500.0, duration_s=7200,
+        mode="walk", base=(116.600, 37.400), line=(),
+        stops=(stop(1, 0, 1, 116.603, 37.403),
+               stop(2, 1, 3, 116.615, 37.405), stop(2, 0, 6, 116.615, 37.405)))
+
+
+def _layers(m: Any) -> dict[str, Any]:
+    """The layers of a rendered map's ``zoufangMap.init`` description, by id."""
+    html = m.get_root().render()
+    found = re.search(r"zoufangMap\.init\([^,]+, (\{.*?\})\);", html)
+    assert found, "no layer description in the map"
+    return {ly["id"]: ly for ly in json.loads(found.group(1))["layers"]}
+
+
+ROUTE_LABELS = {k: k.upper() for k in ("route", "depart", "return", "base", "stops", "stop",
+                                       "time", "purpose", "ext_id", "name", "address",
+                                       "loading", "load_failed")}
+
+
+def test_route_map_is_built_without_a_request() -> None:
+    """The route map is a pure function of the day, the basemap and the labels.
+
+    One route line base → stop 1 → stop 2 → base, the base, a point per target,
+    labelled as given, fitted to the route.
+    """
+    m = maps.route_map(BASEMAPS["blank"], _day_view(), ROUTE_LABELS)
+    assert isinstance(m, maps.OfflineMap)
+    layers = _layers(m)
+    assert list(layers) == ["route", "base", "stops"]
+    line = layers["route"]["data"]["features"][0]["geometry"]["coordinates"]
+    assert line == [[116.6, 37.4], [116.603, 37.403], [116.615, 37.405], [116.6, 37.4]]
+    assert len(layers["base"]["data"]["features"]) == 1
+    assert [f["properties"]["target"] for f in layers["stops"]["data"]["features"]] == [
+        "T1", "T3", "T6"]
+    assert layers["route"]["label"] == "ROUTE" and layers["stops"]["tooltip"][2] == [
+        "target", "EXT_ID"]
+    html = m.get_root().render()
+    assert "fitBounds" in html and "[37.4, 116.6]" in html and "[37.405, 116.615]" in html
+
+
+def test_route_map_and_stop_numbers_follow_the_basemap_datum() -> None:
+    """On a GCJ-02 basemap the route and the stop numbers are shifted, else left alone.
+
+    The shift is gis.crs's; one number per stop, in stop order.
+    """
+    view = _day_view()
+    assert maps.stop_numbers(view, BASEMAPS["osm"]) == [[1, 37.403, 116.603],
+                                                        [2, 37.405, 116.615]]
+    shifted = maps.stop_numbers(view, BASEMAPS["amap"])
+    ex, ey = wgs84_to_gcj02(np.array([116.603, 116.615]), np.array([37.403, 37.405]))
+    assert [n[0] for n in shifted] == [1, 2]
+    assert np.allclose([n[2] for n in shifted], ex, atol=1e-7)
+    assert np.allclose([n[1] for n in shifted], ey, atol=1e-7)
+    base = _layers(maps.route_map(BASEMAPS["amap"], view, ROUTE_LABELS))["base"]
+    bx, by = wgs84_to_gcj02(np.array([116.6]), np.array([37.4]))
+    assert np.allclose(base["data"]["features"][0]["geometry"]["coordinates"],
+                       [bx[0], by[0]], atol=1e-7)
+
+
+@pytest.mark.parametrize(("rate", "colour"), [
+    (None, "#cccccc"), (0.0, "#d7191c"), (0.59, "#d7191c"), (0.6, "#fdae61"),
+    (0.85, "#ffffbf"), (0.9, "#a6d96a"), (0.989, "#a6d96a"), (0.99, "#1a9641"),
+    (1.0, "#1a9641")])
+def test_rate_color_classes(rate: float | None, colour: str) -> None:
+    """The visit-rate choropleth has five classes, and grey without a rate.
+
+    < 60 % red, then orange, yellow, light and dark green from 60, 80, 90 and 99 %.
+    """
+    assert maps.rate_color(rate) == colour
+
+
+def test_legends_and_category_colours() -> None:
+    """The legends name kinds from zoufang.vocab and rate classes with the given title.
+
+    Categories beyond the palette's length reuse its colours in order.
+    """
+    assert maps.kinds_legend()[0] == ["#1f77b4", "居民家庭"]
+    assert [name for _c, name in maps.kinds_legend()][-1] == "机关"
+    assert maps.rate_legend("走访率")[0] == ["#d7191c", "走访率 < 60%"]
+    cats = [f"c{i}" for i in range(len(maps.PALETTE) + 2)]
+    colours = maps.category_colors(cats)
+    assert list(colours) == cats and colours["c0"] == colours[f"c{len(maps.PALETTE)}"]
+    assert len(set(colours.values())) == len(maps.PALETTE)

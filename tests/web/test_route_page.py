@@ -25,11 +25,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from zoufang.campaign import route_exports as rx
-from zoufang.campaign.store import Store, open_store
-from zoufang.campaign.store import RouteDay, RouteStop
-from zoufang.campaign.store import AuditEntry
+from zoufang.campaign.store import AuditEntry, RouteDay, RouteStop, Store, open_store
 
-from ..campaign.ledger_world import World, _copy, backend  # noqa: F401
+from ..backends import copy_world
+from ..campaign.ledger_world import World
 from ..campaign.route_world import SCRIPT_NAME, build_route_world
 from .conftest import Web, add_users, make_app
 
@@ -47,7 +46,7 @@ def build_route_web_world(store: Store) -> World:
 def route_web(backend: str, tmp_path_factory: pytest.TempPathFactory,
               tmp_path: Path) -> Iterator[Web]:
     """A fresh copy of the routed world with users on each backend, and an app on it."""
-    gen = _copy(backend, "route_web", build_route_web_world, tmp_path_factory, tmp_path)
+    gen = copy_world(backend, "route_web", build_route_web_world, tmp_path_factory, tmp_path)
     world = next(gen)
     app = make_app(world.store.url)
     try:
@@ -206,6 +205,7 @@ def test_no_route_plan_keeps_not_planned(web: Web) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_route_map_draws_line_and_numbered_stops(tmp_path: Path) -> None:
     """The route map draws the line and the numbered stops in a real browser.
 

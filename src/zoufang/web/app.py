@@ -36,7 +36,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
 from zoufang._errors import ValidationError
+from zoufang.campaign.issues import IssueConflict
 from zoufang.web.basemaps import basemap_from_config
+from zoufang.web.errors import Forbidden, NotFound, error_body
 from zoufang.web.i18n import LANGS, current_lang, t
 from zoufang.web.security import current_viewer, init_security
 
@@ -108,12 +110,6 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_MAX_AGE_S"])
 
 
-def error_body(status: int, error: str, errors: list[dict[str, Any]] | None = None
-               ) -> dict[str, Any]:
-    """The one JSON error shape of every API endpoint."""
-    return {"ok": False, "error": error, "errors": errors or [], "status": status}
-
-
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app (see the module docstring for the configuration)."""
     from zoufang.campaign.store import open_store
@@ -171,8 +167,6 @@ def _wants_json() -> bool:
 
 
 def _install_errors(app: Flask) -> None:
-    from zoufang.web.services import Forbidden, NotFound
-
     def page(status: int, message: str) -> tuple[str, int]:
         return render_template("error.html", status=status, message=message), status
 
@@ -212,23 +206,24 @@ def _install_errors(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:
-        from zoufang.campaign.issues import IssueConflict
-
-        status = 409 if isinstance(exc, IssueConflict) else 400
         errors = [p.to_dict() for p in exc.problems]
         if _wants_json():
-            return jsonify(error_body(status, exc.summary, errors)), status
-        return page(status, exc.summary)
+            return jsonify(error_body(400, exc.summary, errors)), 400
+        return page(400, exc.summary)
+
+    @app.errorhandler(IssueConflict)
+    def _conflict(exc: IssueConflict) -> Any:
+        # raised by an issue action when someone changed the issue since it was read
+        if _wants_json():
+            return jsonify(error_body(409, exc.summary)), 409
+        return page(409, exc.summary)
 
     @app.errorhandler(ValueError)
     def _value(exc: ValueError) -> Any:
-        from zoufang.campaign.issues import IssueConflict
-
-        status = 409 if isinstance(exc, IssueConflict) else 400
         msg = getattr(exc, "summary", None) or str(exc)
         if _wants_json():
-            return jsonify(error_body(status, msg)), status
-        return page(status, msg)
+            return jsonify(error_body(400, msg)), 400
+        return page(400, msg)
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Any:

@@ -96,7 +96,7 @@ BASEMAPS: Final[dict[str, Basemap]] = {
 
 
 def basemap_from_config(config: Mapping[str, Any]) -> Basemap:
-    """The basemap chosen by the app's config (see the module docstring).
+    """Return the basemap chosen by the app's config (see the module docstring).
 
     Raises
     ------
@@ -140,7 +140,7 @@ def to_display(lon: ArrayLike, lat: ArrayLike, basemap: Basemap
 
 
 def shift_geometry(geom: Any, basemap: Basemap) -> Any:
-    """A shapely geometry in WGS-84 → the basemap's datum."""
+    """Return a shapely geometry in WGS-84 shifted to the basemap's datum."""
     if basemap.crs != "gcj02" or geom is None:
         return geom
 

@@ -1,7 +1,9 @@
 """UI labels in Chinese (default) and English, switchable per session.
 
 Labels use the words of DOMAIN.md. :func:`t` looks a key up in the session's language;
-an unknown key is shown as itself, so a missing label never breaks a page.
+an unknown key is shown as itself, so a missing label never breaks a page. This is the
+one catalogue of UI labels; the names of domain codes (kinds, placements, problems,
+outcomes) are in :mod:`zoufang.vocab` and the campaign modules that own them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Final
 
 from flask import has_request_context, session
 
-__all__ = ["LANGS", "LABELS", "current_lang", "labels", "t"]
+__all__ = ["LANGS", "LABELS", "current_lang", "labels", "section", "t"]
 
 LANGS: Final = ("zh", "en")
 
@@ -126,11 +128,34 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "count": ("数量", "Count"), "all": ("全部", "All"), "list": ("列表", "List"),
     "first_n": ("仅显示前 {n} 条", "Showing the first {n}"),
     "status_page": ("状态", "Status"),
+    # the field cadre's route page (:func:`section` "route.")
+    "route.route": ("路线", "Route"), "route.stops": ("走访点", "Stops"),
+    "route.base": ("出发点", "Base"), "route.stop": ("站", "Stop"),
+    "route.time": ("时间", "Time"), "route.arrive": ("到达", "Arrive"),
+    "route.purpose": ("目的", "Purpose"), "route.priority": ("重点", "Priority"),
+    "route.earlier_issues": ("此前反映的问题", "Raised before"),
+    "route.depart": ("出发", "Leave"), "route.return": ("返回", "Back"),
+    "route.distance": ("距离", "Distance"), "route.duration": ("用时", "Time out"),
+    "route.prev_day": ("前一天", "Previous day"), "route.next_day": ("后一天", "Next day"),
+    "route.days": ("全部走访日", "All route days"), "route.downloads": ("下载", "Downloads"),
+    "route.stop_list": ("打印走访清单", "Printable stop list"),
+    "route.geojson": ("GeoJSON 地图数据", "GeoJSON map data"),
+    "route.gpx_note": ("GPX 为 WGS-84（GPS）坐标，可导入 OsmAnd、奥维等导航软件；高德/百度地图"
+                       "使用 GCJ-02/BD-09 坐标。",
+                       "GPX is WGS-84 (GPS); import it into OsmAnd, Organic Maps or Locus. "
+                       "Amap/Baidu use GCJ-02/BD-09."),
+    "route.no_stops": ("当前路线规划中没有您的走访点。",
+                       "The current route plan has no stops for you."),
+    "route.day_missing": ("所选日期没有您的路线，已显示",
+                          "You have no route on the chosen day; showing"),
+    "route.left_out": ("未排入路线的对象", "Targets not routed"),
+    "route.reason": ("原因", "Reason"), "route.plan_no": ("路线规划", "Route plan"),
+    "route.straight": ("直线估算", "straight-line estimate"),
 }
 
 
 def current_lang() -> str:
-    """The session's language (``zh`` unless switched)."""
+    """Return the session's language (``zh`` unless switched)."""
     if has_request_context():
         lang = session.get("lang")
         if lang in LANGS:
@@ -139,7 +164,7 @@ def current_lang() -> str:
 
 
 def t(key: str, **fmt: object) -> str:
-    """The label ``key`` in the session's language (the key itself when unknown)."""
+    """Return the label ``key`` in the session's language (the key itself when unknown)."""
     pair = LABELS.get(key)
     if pair is None:
         return key
@@ -148,5 +173,13 @@ def t(key: str, **fmt: object) -> str:
 
 
 def labels(*keys: str) -> dict[str, str]:
-    """Several labels as a dict (for the map scripts)."""
+    """Return several labels as a dict (for the map scripts)."""
     return {k: t(k) for k in keys}
+
+
+def section(prefix: str) -> dict[str, str]:
+    """Return every label whose key starts with ``prefix``, keyed without it.
+
+    ``section("route.")`` gives the route page's labels as ``{"stop": "站", ...}``.
+    """
+    return {k.removeprefix(prefix): t(k) for k in LABELS if k.startswith(prefix)}

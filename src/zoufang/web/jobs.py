@@ -7,9 +7,9 @@ campaign's current plan). The page polls the job for its stage and progress: the
 come from the service; within the solve, progress is the elapsed share of the time limit
 (the solver reports nothing finer).
 
-Plans, locks and the arrangement table live in the store (:mod:`zoufang.campaign.
-area_models`); this module keeps only the jobs themselves, in this process: with several
-server processes a job's progress is seen by the process that runs it (its result, once
+Plans, locks and the arrangement table live in the store (:mod:`zoufang.campaign.areas`);
+this module keeps only the jobs themselves, in this process: with several server
+processes a job's progress is seen by the process that runs it (its result, once
 stored, by all).
 """
 
@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+
+from zoufang.campaign import areas as areas_service
+from zoufang.campaign.store import AreaTarget, Township, VisitArea
 
 __all__ = ["Job", "PlanView", "Planning"]
 
@@ -85,15 +88,6 @@ class Job:
                 "elapsed_s": round((self.finished_at or time.time()) - self.started_at, 1)}
 
 
-def _areas_service() -> Any:
-    """The visit-area service, or None while that module is not in this tree."""
-    try:
-        from zoufang.campaign import areas as areas_service
-    except ImportError:  # pragma: no cover - only before the areas issue landed
-        return None
-    return areas_service
-
-
 class Planning:
     """Planning jobs of one app, and reading/locking the stored plans."""
 
@@ -104,14 +98,7 @@ class Planning:
         self.jobs: dict[str, Job] = {}
         self._max_jobs = max_jobs
 
-    @property
-    def available(self) -> bool:
-        """Is visit-area planning available in this build?"""
-        return _areas_service() is not None
-
     def _township_name(self, township_id: int) -> str:
-        from zoufang.campaign.store import Township
-
         with self.store.session() as s:
             t = s.get(Township, township_id)
             if t is None:
@@ -123,8 +110,6 @@ class Planning:
         """Queue a planning job for the township; returns at once."""
         if not 1 <= time_limit_s <= 3600:
             raise ValueError("Expected 1 <= time_limit_s <= 3600.")
-        if not self.available:
-            raise ValueError("visit-area planning is not available in this build")
         job = Job(uuid.uuid4().hex[:12], township_id, user, float(time_limit_s), int(seed))
         with self._lock:
             if len(self.jobs) >= self._max_jobs:
@@ -136,24 +121,21 @@ class Planning:
         return job
 
     def get(self, job_id: str) -> Job | None:
-        """The job ``job_id`` (None when unknown)."""
+        """Return the job ``job_id`` (None when unknown)."""
         return self.jobs.get(job_id)
 
     def latest_job(self, township_id: int) -> Job | None:
-        """The township's most recent job."""
+        """Return the township's most recent job (None before any)."""
         mine = [j for j in self.jobs.values() if j.township_id == township_id]
         return max(mine, key=lambda j: j.started_at) if mine else None
 
     def latest(self, township_id: int) -> PlanView | None:
-        """The township's current stored plan (None when not planned yet)."""
-        svc = _areas_service()
-        if svc is None or township_id is None or township_id < 0:
+        """Return the township's current stored plan (None when not planned yet)."""
+        if township_id is None or township_id < 0:
             return None
-        from zoufang.campaign.store import AreaTarget, VisitArea
-
         try:
             name = self._township_name(township_id)
-            result = svc.current_plan(self.store, township=name)
+            result = areas_service.current_plan(self.store, township=name)
         except (LookupError, ValueError):  # no township, no campaign, no plan yet
             return None
         with self.store.session() as s:
@@ -176,24 +158,22 @@ class Planning:
 
     def set_lock(self, township_id: int, cadre_id: str, locked: bool, *,
                  user: str | None = None) -> list[str]:
-        """Lock (or unlock) the pair of cadre ``cadre_id`` in the current plan; returns
-        the cadres whose pairs are locked.
+        """Lock (or unlock) the pair of cadre ``cadre_id`` in the current plan.
+
+        Returns the cadres whose pairs are locked.
 
         Raises
         ------
         LookupError
             No plan yet, or the cadre has no area in it.
         """
-        svc = _areas_service()
-        if svc is None:
-            raise LookupError("visit-area planning is not available in this build")
         name = self._township_name(township_id)
         try:
             if locked:
-                svc.lock(self.store, cadre=cadre_id, township=name, actor=user)
+                areas_service.lock(self.store, cadre=cadre_id, township=name, actor=user)
             else:
-                svc.unlock(self.store, cadre=cadre_id, township=name)
-        except svc.NoPlanError as exc:
+                areas_service.unlock(self.store, cadre=cadre_id, township=name)
+        except areas_service.NoPlanError as exc:
             raise LookupError(exc.summary if hasattr(exc, "summary") else str(exc)) from None
         view = self.latest(township_id)
         return sorted(a["cadre_id"] for a in view.result.areas if a["locked"]) if view else []
@@ -212,12 +192,10 @@ class Planning:
     def _run(self, job: Job) -> None:
         job.status = "running"
         try:
-            svc = _areas_service()
-            assert svc is not None
-            res = svc.plan_campaign(self.store, township=self._township_name(job.township_id),
-                                    time_limit_s=job.time_limit_s, seed=job.seed,
-                                    actor=job.started_by,
-                                    on_stage=lambda st: self._stage(job, st))
+            res = areas_service.plan_campaign(
+                self.store, township=self._township_name(job.township_id),
+                time_limit_s=job.time_limit_s, seed=job.seed, actor=job.started_by,
+                on_stage=lambda st: self._stage(job, st))
             job.plan_id = res.plan_id
             job.status, job.stage = "done", "done"
         except Exception as exc:  # any failure is shown in the page, never raised

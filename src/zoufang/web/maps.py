@@ -15,6 +15,9 @@ of features drawn per layer) and ``data-ready="1"``.
 
 :func:`naive_marker_map` is the baseline the benchmark compares against: one
 ``folium.Marker`` (with a tooltip: a folium popup would need jQuery) per target.
+
+The colours the maps use live here too: :data:`PALETTE` (categories), :data:`KIND_COLORS`
+(kinds of target) and :data:`RATE_CLASSES` (the visit-rate choropleth).
 """
 
 from __future__ import annotations
@@ -29,11 +32,15 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from zoufang import vocab
+from zoufang.campaign import route_exports as rx
 from zoufang.web.basemaps import Basemap
 
 __all__ = [
-    "STATIC", "Layer", "MapLayers", "OfflineMap", "VENDOR", "coverage_map", "issues_map",
-    "map_parts", "naive_marker_map", "planner_map", "safe_json",
+    "KIND_COLORS", "PALETTE", "RATE_CLASSES", "STATIC", "Layer", "MapLayers", "OfflineMap",
+    "VENDOR", "base_map", "category_colors", "coverage_map", "issues_map", "kinds_legend",
+    "map_parts", "naive_marker_map", "planner_map", "rate_color", "rate_legend",
+    "route_map", "safe_json", "stop_numbers",
 ]
 
 #: URL prefix of the app's static files.
@@ -60,6 +67,41 @@ PALETTE: Final = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564
                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
                   "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
                   "#756bb1", "#636363")
+#: Colour of each kind of target (:data:`zoufang.vocab.KINDS`) on the planner's map.
+KIND_COLORS: Final[dict[str, str]] = {
+    "household": "#1f77b4", "enterprise": "#ff7f0e", "shop": "#2ca02c", "school": "#9467bd",
+    "hospital": "#d62728", "market": "#8c564b", "institution": "#7f7f7f",
+}
+#: Choropleth classes of the visit rate (走访率): (lower bound, colour, label).
+RATE_CLASSES: Final = ((0.0, "#d7191c", "< 60%"), (0.6, "#fdae61", "60–80%"),
+                       (0.8, "#ffffbf", "80–90%"), (0.9, "#a6d96a", "90–99%"),
+                       (0.99, "#1a9641", "≥ 99%"))
+
+
+def rate_color(rate: float | None) -> str:
+    """Return the choropleth colour of a visit rate (a share, 0–1; grey when None)."""
+    if rate is None:
+        return "#cccccc"
+    colour = RATE_CLASSES[0][1]
+    for lo, c, _ in RATE_CLASSES:
+        if rate >= lo:
+            colour = c
+    return colour
+
+
+def rate_legend(title: str) -> list[list[str]]:
+    """Return the legend of the visit-rate choropleth: ``[colour, "title class"]`` rows."""
+    return [[c, f"{title} {lab}"] for _lo, c, lab in RATE_CLASSES]
+
+
+def kinds_legend() -> list[list[str]]:
+    """Return the legend of target kinds: ``[colour, Chinese name]`` rows."""
+    return [[c, vocab.KINDS.get(k, (k,))[0]] for k, c in KIND_COLORS.items()]
+
+
+def category_colors(categories: Sequence[str]) -> dict[str, str]:
+    """Return a colour per issue category, in the order given (from :data:`PALETTE`)."""
+    return {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(categories)}
 
 
 def safe_json(obj: Any) -> str:
@@ -191,8 +233,10 @@ def planner_map(basemap: Basemap, *, bounds: Sequence[Sequence[float]] | None,
                 grids_url: str, targets_url: str, problems_url: str,
                 target_popup_url: str, labels: dict[str, str],
                 kind_colors: dict[str, str], legend: list[list[str]]) -> OfflineMap:
-    """The planner's township map: grids coloured by assigned cadre (or by village before
-    any plan), every target clustered, targets outside grids and grid defects on top.
+    """Return the planner's township map: grids, targets, data problems.
+
+    Grids are coloured by assigned cadre (or by village before any plan), every target
+    is clustered, targets outside grids and grid defects are drawn on top.
 
     ``bounds`` is ``[[south, west], [north, east]]`` in the basemap's datum; the URLs
     return GeoJSON already shifted to that datum.
@@ -224,8 +268,10 @@ def planner_map(basemap: Basemap, *, bounds: Sequence[Sequence[float]] | None,
 def coverage_map(basemap: Basemap, *, bounds: Sequence[Sequence[float]] | None,
                  coverage_url: str, unvisited_url: str, target_popup_url: str,
                  labels: dict[str, str], legend: list[list[str]]) -> OfflineMap:
-    """The leader's coverage map: grids coloured by visit rate (choropleth), a heat map of
-    the targets not yet visited and those targets clustered.
+    """Return the leader's coverage map: visit-rate choropleth, heat map, clusters.
+
+    Grids are coloured by visit rate (:func:`rate_color`), with a heat map of the
+    targets not yet visited and those targets clustered.
     """
     m = base_map(basemap, bounds)
     layers = [
@@ -250,8 +296,9 @@ def issues_map(basemap: Basemap, *, bounds: Sequence[Sequence[float]] | None,
                grids_url: str | None, issues_url: str, issue_popup_url: str,
                labels: dict[str, str], category_colors: dict[str, str],
                legend: list[list[str]]) -> OfflineMap:
-    """The open-issues map: a marker per issue coloured by category, a red or yellow ring
-    for warnings (红黄预警), clustered.
+    """Return the open-issues map: a marker per issue, clustered.
+
+    Markers are coloured by category, with a red or yellow ring for warnings (红黄预警).
     """
     m = base_map(basemap, bounds)
     layers = []
@@ -273,9 +320,59 @@ def issues_map(basemap: Basemap, *, bounds: Sequence[Sequence[float]] | None,
     return m
 
 
+def route_map(basemap: Basemap, view: rx.DayView, labels: dict[str, str]) -> OfflineMap:
+    """Return the map of one cadre-day: the route line, the base and the stops.
+
+    The stops are numbered by the page's script (``data-stop-labels`` on the map's
+    container counts the numbers drawn, from :func:`stop_numbers`). Coordinates are
+    shifted from WGS-84 to the basemap's datum. ``labels`` holds the route page's labels
+    (``route``, ``depart``, ``return``, ``base``, ``stops``, ``stop``, ``time``,
+    ``purpose``) and ``ext_id``, ``name``, ``address``, ``loading``, ``load_failed``.
+    """
+    fc = rx.to_geojson(view, datum=basemap.crs)
+    by_kind: dict[str, list[dict[str, Any]]] = {"route": [], "base": [], "stop": []}
+    for f in fc["features"]:
+        by_kind[f["properties"]["feature"]].append(f)
+    xs = [c[0] for f in by_kind["route"] for c in f["geometry"]["coordinates"]]
+    ys = [c[1] for f in by_kind["route"] for c in f["geometry"]["coordinates"]]
+    bounds = [[min(ys), min(xs)], [max(ys), max(xs)]] if xs else None
+    m = base_map(basemap, bounds, height="55vh")
+
+    def coll(kind: str) -> dict[str, Any]:
+        return {"type": "FeatureCollection", "features": by_kind[kind]}
+
+    layers = [
+        Layer("route", labels["route"], "polygons", data=coll("route"),
+              default_color="#d62728", weight=4, fit=True,
+              tooltip=[["depart", labels["depart"]], ["return", labels["return"]]]),
+        Layer("base", labels["base"], "points", data=coll("base"),
+              default_color="#2ca02c", radius=7, weight=2),
+        Layer("stops", labels["stops"], "points", data=coll("stop"),
+              default_color="#1f77b4", radius=11, weight=2,
+              tooltip=[["stop", labels["stop"]], ["time", labels["time"]],
+                       ["target", labels["ext_id"]], ["name", labels["name"]],
+                       ["address", labels["address"]], ["purpose_label", labels["purpose"]]]),
+    ]
+    MapLayers(layers, name="route", labels={"loading": labels["loading"],
+                                            "load_failed": labels["load_failed"]}).add_to(m)
+    return m
+
+
+def stop_numbers(view: rx.DayView, basemap: Basemap) -> list[list[float]]:
+    """Return ``[stop, lat, lon]`` of each stop in the basemap's datum (degrees, 7 dp).
+
+    The route page draws these numbers on :func:`route_map` (one per stop, a stop
+    grouping the targets visited together).
+    """
+    groups = view.groups()
+    pts = rx.to_datum([(g[0].lon, g[0].lat) for g in groups], basemap.crs)
+    return [[g[0].stop, round(p[1], 7), round(p[0], 7)] for g, p in zip(groups, pts,
+                                                                         strict=True)]
+
+
 def naive_marker_map(basemap: Basemap, points: Sequence[tuple[float, float, str]], *,
                      bounds: Sequence[Sequence[float]] | None = None) -> OfflineMap:
-    """The baseline: one ``folium.Marker`` with a tooltip per point (lat, lon, text).
+    """Return the baseline: one ``folium.Marker`` with a tooltip per point (lat, lon, text).
 
     This is how a map is usually first written with folium; the benchmark measures it
     against the GeoJSON + clustering maps above.
@@ -287,8 +384,10 @@ def naive_marker_map(basemap: Basemap, points: Sequence[tuple[float, float, str]
 
 
 def map_parts(m: folium.Map) -> dict[str, str]:
-    """Render a map into the three parts a page embeds: ``header`` (scripts and styles,
-    for ``<head>``), ``html`` (the map's ``<div>``) and ``script`` (its JavaScript).
+    """Render a map into the parts a page embeds.
+
+    ``header`` (scripts and styles, for ``<head>``), ``html`` (the map's ``<div>``),
+    ``script`` (its JavaScript) and ``id`` (the map's JavaScript name).
     """
     fig = m.get_root()
     fig.render()

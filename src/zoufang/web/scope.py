@@ -8,32 +8,44 @@
   township's newest campaign (:mod:`zoufang.campaign.areas`); before any plan
   :func:`area_target_ids` returns None and the field pages say "not planned yet".
 - **admin**: users and the audit log; no campaign data.
+
+Which issue actions each role may take is here too (:data:`ROLE_ACTIONS`).
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from zoufang.campaign.store import Issue
-from zoufang.campaign.store import Campaign, Target
+from zoufang.campaign import issues as ledger_mod
+from zoufang.campaign.areas import cadre_target_ids
+from zoufang.campaign.store import Issue, Target
+from zoufang.campaign.store.lookup import newest_campaign_id
 from zoufang.privacy import mask_name, mask_phone
 from zoufang.web.security import Viewer
 
-__all__ = ["area_target_ids", "can_see_target", "mask_target_fields", "sees_personal"]
+__all__ = ["ROLE_ACTIONS", "area_target_ids", "can_see_target", "mask_target_fields",
+           "sees_personal"]
+
+#: Issue actions each role may take (cadres only on their own issues).
+ROLE_ACTIONS: Final[dict[str, frozenset[str]]] = {
+    "planner": frozenset(ledger_mod.TRANSITIONS) | {"rate"},
+    "cadre": frozenset(ledger_mod.TRANSITIONS) - {"supervise", "unsupervise"} | {"rate"},
+    "leader": frozenset({"supervise", "unsupervise", "note"}),
+}
 
 
 def area_target_ids(session: Session, viewer: Viewer) -> set[int] | None:
-    """Target ids of the cadre's own visit area in the current plan of its township's
-    newest campaign, or None while no area is planned for it."""
+    """Return the target ids of the cadre's own visit area.
+
+    The area is the cadre's in the current plan of its township's newest campaign; None
+    while no area is planned for it (or the viewer is not a cadre).
+    """
     if viewer.cadre_id is None or viewer.township_id is None:
         return None
-    try:
-        from zoufang.campaign.areas import cadre_target_ids
-    except ImportError:  # pragma: no cover - before the areas issue landed
-        return None
-    camp = session.scalar(select(Campaign.id).where(Campaign.township_id == viewer.township_id)
-                          .order_by(Campaign.id.desc()).limit(1))
+    camp = newest_campaign_id(session, viewer.township_id)
     if camp is None:
         return None
     return cadre_target_ids(session, camp, viewer.cadre_id)
@@ -47,7 +59,7 @@ def _owns_issue_of(session: Session, viewer: Viewer, target_id: int) -> bool:
 
 
 def can_see_target(session: Session, viewer: Viewer, target: Target) -> bool:
-    """May ``viewer`` open ``target`` at all (masked or not)?"""
+    """Tell whether ``viewer`` may open ``target`` at all (masked or not)."""
     if viewer.role == "admin" or target.township_id != viewer.township_id:
         return False
     if viewer.role in ("planner", "leader"):
@@ -58,7 +70,7 @@ def can_see_target(session: Session, viewer: Viewer, target: Target) -> bool:
 
 
 def sees_personal(session: Session, viewer: Viewer, target: Target | None = None) -> bool:
-    """Does ``viewer`` see residents' names and phones (of ``target``, or in general)?"""
+    """Tell whether ``viewer`` sees residents' names and phones (of ``target``, or at all)."""
     if viewer.role == "planner":
         return target is None or target.township_id == viewer.township_id
     if viewer.role == "leader":
@@ -70,5 +82,5 @@ def sees_personal(session: Session, viewer: Viewer, target: Target | None = None
 
 def mask_target_fields(name: str | None, phone: str | None, personal: bool
                        ) -> tuple[str | None, str | None]:
-    """``(name, phone)`` as the viewer may see them."""
+    """Return ``(name, phone)`` as the viewer may see them (masked unless ``personal``)."""
     return (name, phone) if personal else (mask_name(name), mask_phone(phone))

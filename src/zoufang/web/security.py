@@ -57,14 +57,14 @@ class Viewer:
 
 
 def hash_password(password: str) -> str:
-    """A salted hash of ``password`` (:data:`PASSWORD_METHOD`, scrypt by default)."""
+    """Return a salted hash of ``password`` (:data:`PASSWORD_METHOD`, scrypt by default)."""
     if len(password) < 8:
         raise ValueError("Expected a password of at least 8 characters.")
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def authenticate(session_db: Any, name: str, password: str) -> User | None:
-    """The active user ``name`` if ``password`` matches its hash, else None."""
+    """Return the active user ``name`` if ``password`` matches its hash, else None."""
     user = session_db.scalar(select(User).where(User.name == name))
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password)
@@ -85,7 +85,7 @@ def audit(action: str, *, personal: bool = False, township_id: int | None = None
 
 
 def csrf_token() -> str:
-    """The session's CSRF token (created on first use)."""
+    """Return the session's CSRF token (created on first use)."""
     tok = session.get("csrf")
     if not tok:
         tok = secrets.token_urlsafe(32)
@@ -94,7 +94,7 @@ def csrf_token() -> str:
 
 
 def current_viewer() -> Viewer | None:
-    """The logged-in user of this request, or None."""
+    """Return the logged-in user of this request, or None."""
     return cast(Viewer | None, g.get("viewer"))
 
 

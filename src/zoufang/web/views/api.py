@@ -9,22 +9,22 @@ Writes need the session's CSRF token in the ``X-CSRF-Token`` header.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy import select
 
-from zoufang import __version__ as _version
-from zoufang.campaign.store import Township
-from zoufang.campaign.summary import summarise
-from zoufang.web import services as sv
-from zoufang.campaign.store import AuditEntry, User
+from zoufang import __version__
+from zoufang.campaign import route_exports as rx
+from zoufang.web import forms
+from zoufang.web import queries as q
+from zoufang.web.context import basemap, date_arg, planning, store, viewer
+from zoufang.web.errors import NotFound
+from zoufang.web.responses import XLSX, download, route_file_response
 from zoufang.web.scope import area_target_ids
-from zoufang.web.security import Viewer, audit, current_viewer, roles_required
+from zoufang.web.security import audit, roles_required
 
 __all__ = ["ROUTES", "ApiRoute", "bp", "openapi_document"]
 
@@ -65,24 +65,6 @@ def api(path: str, methods: tuple[str, ...] = ("GET",), *, roles: tuple[str, ...
     return deco
 
 
-def _store() -> Any:
-    return current_app.extensions["zoufang_store"]
-
-
-def _basemap() -> Any:
-    return current_app.extensions["zoufang_basemap"]
-
-
-def _planning() -> Any:
-    return current_app.extensions["zoufang_planning"]
-
-
-def _viewer() -> Viewer:
-    v = current_viewer()
-    assert v is not None
-    return v
-
-
 def _ok(**payload: Any) -> Response:
     return jsonify({"ok": True, **payload})
 
@@ -93,21 +75,15 @@ def _geojson(fc: dict[str, Any]) -> Response:
     return resp
 
 
-def _date(name: str) -> dt.date | None:
-    v = request.args.get(name)
-    if not v:
-        return None
-    try:
-        return dt.date.fromisoformat(v)
-    except ValueError:
-        raise ValueError(f"{name} was {v!r}; expected a date YYYY-MM-DD") from None
-
-
 def _township_id() -> int:
-    v = _viewer()
-    if v.township_id is None:
-        raise sv.NotFound("no township is assigned to this user")
-    return v.township_id
+    return q.require_township(viewer())
+
+
+def _limit(default: str) -> int:
+    limit = request.args.get("limit", default)
+    if not limit.isdigit():
+        raise ValueError(f"limit was {limit!r}; expected a positive integer")
+    return int(limit)
 
 
 def _payload() -> dict[str, Any]:
@@ -124,15 +100,15 @@ def _payload() -> dict[str, Any]:
 @api("/health", roles=None, summary="Liveness: the app answers and the store opens.",
      tag="meta")
 def health() -> Response:
-    """Public: no data, only that the service is up."""
-    with _store().session() as s:
-        s.execute(select(1))
-    return _ok(version=_version)
+    """Answer that the service is up (public: no data)."""
+    with store().session() as s:
+        q.ping(s)
+    return _ok(version=__version__)
 
 
 @api("/openapi.json", roles=None, summary="This API's OpenAPI 3.1 document.", tag="meta")
 def openapi() -> Response:
-    """The OpenAPI document (public)."""
+    """Serve the OpenAPI document (public)."""
     return jsonify(openapi_document())
 
 
@@ -140,8 +116,8 @@ def openapi() -> Response:
 
 @api("/me", roles=ALL_ROLES, summary="The logged-in user and its data scope.", tag="meta")
 def me() -> Response:
-    """Who am I."""
-    v = _viewer()
+    """Say who the logged-in user is."""
+    v = viewer()
     return _ok(user={"name": v.name, "role": v.role, "township_id": v.township_id,
                      "cadre_id": v.cadre_id, "personal_data": v.personal_data})
 
@@ -149,14 +125,9 @@ def me() -> Response:
 @api("/status", roles=ALL_ROLES, summary="Counts per township (no personal data); admins "
      "see every township, others their own.", tag="meta")
 def status() -> Response:
-    """The township summaries."""
-    v = _viewer()
-    with _store().session() as s:
-        q = select(Township).order_by(Township.id)
-        if v.role != "admin":
-            q = q.where(Township.id == (v.township_id if v.township_id is not None else -1))
-        towns = [summarise(s, t).to_dict() for t in s.scalars(q)]
-    return _ok(townships=towns)
+    """List the township summaries the user may see."""
+    with store().session() as s:
+        return _ok(townships=q.township_summaries(s, viewer()))
 
 
 # ----------------------------------------------------------------------------- planner
@@ -164,48 +135,46 @@ def status() -> Response:
 @api("/township/summary", roles=("planner", "leader"), summary="The township's counts, "
      "targets outside grids and grid defects.", tag="planner")
 def township_summary() -> Response:
-    """Summary of the viewer's township."""
-    with _store().session() as s:
-        return _ok(summary=sv.summary(s, _viewer()))
+    """Summarise the viewer's township."""
+    with store().session() as s:
+        return _ok(summary=q.summary(s, viewer()))
 
 
 @api("/township/grids.geojson", roles=("planner", "leader"), summary="Grids as GeoJSON in "
      "the basemap's datum, coloured by planned cadre (else by village).",
      produces="application/geo+json", tag="planner")
 def grids_geojson() -> Response:
-    """Grids of the township."""
+    """Serve the grids of the township."""
     tid = _township_id()
-    with _store().session() as s:
-        return _geojson(sv.grids_geojson(s, tid, _basemap(), plan=_planning().latest(tid)))
+    with store().session() as s:
+        return _geojson(q.grids_geojson(s, tid, basemap(), plan=planning().latest(tid)))
 
 
 @api("/township/targets.geojson", roles=("planner",), summary="Every target as a GeoJSON "
      "point (id, kind, grid, placement, planned cadre); no names.",
      produces="application/geo+json", tag="planner")
 def targets_geojson() -> Response:
-    """Targets of the township."""
+    """Serve the targets of the township."""
     tid = _township_id()
-    with _store().session() as s:
-        return _geojson(sv.targets_geojson(s, tid, _basemap(), plan=_planning().latest(tid)))
+    with store().session() as s:
+        return _geojson(q.targets_geojson(s, tid, basemap(), plan=planning().latest(tid)))
 
 
 @api("/township/problems", roles=("planner",), summary="Data problems kept in the store.",
      params=(("limit", "query", "integer"),), tag="planner")
 def problems() -> Response:
-    """Data problems of the township."""
-    limit = request.args.get("limit", "500")
-    if not limit.isdigit():
-        raise ValueError(f"limit was {limit!r}; expected a positive integer")
-    with _store().session() as s:
-        return _ok(problems=sv.problems_list(s, _township_id(), limit=int(limit)))
+    """List the data problems of the township."""
+    limit = _limit("500")
+    with store().session() as s:
+        return _ok(problems=q.problems_list(s, _township_id(), limit=limit))
 
 
 @api("/township/problems.geojson", roles=("planner",), summary="Grid defects and targets "
      "outside grids as GeoJSON points.", produces="application/geo+json", tag="planner")
 def problems_geojson() -> Response:
-    """Located data problems."""
-    with _store().session() as s:
-        return _geojson(sv.problems_geojson(s, _township_id(), _basemap()))
+    """Serve the located data problems."""
+    with store().session() as s:
+        return _geojson(q.problems_geojson(s, _township_id(), basemap()))
 
 
 @api("/township/imports/<kind>", ("POST",), roles=("planner",), summary="Import a file of "
@@ -217,13 +186,12 @@ def import_file(kind: str) -> Response:
     up = request.files.get("file")
     if up is None or not up.filename:
         raise ValueError("no file uploaded: send it as the multipart field `file`")
-    with _store().session() as s:
-        town = s.get(Township, _township_id())
-        tname = town.name if town else ""
-    report = sv.import_upload(_store(), _viewer(), tname, kind, up.filename, up.read(),
-                              crs=request.form.get("crs") or None,
-                              skip_invalid=request.form.get("skip_invalid") in ("1", "true",
-                                                                                "on"))
+    with store().session() as s:
+        tname = q.township_name(s, viewer())
+    report = forms.import_upload(store(), viewer(), tname, kind, up.filename, up.read(),
+                                 crs=request.form.get("crs") or None,
+                                 skip_invalid=request.form.get("skip_invalid") in (
+                                     "1", "true", "on"))
     return _ok(report=report)
 
 
@@ -238,8 +206,8 @@ def start_plan() -> tuple[Response, int]:
         seed = int(data.get("seed") or 0)
     except (TypeError, ValueError):
         raise ValueError("time_limit_s and seed must be numbers") from None
-    job = _planning().start(_township_id(), user=_viewer().name, time_limit_s=limit,
-                            seed=seed)
+    job = planning().start(_township_id(), user=viewer().name, time_limit_s=limit,
+                           seed=seed)
     return _ok(job=job.to_dict()), 202
 
 
@@ -248,10 +216,10 @@ def start_plan() -> tuple[Response, int]:
      tag="planner")
 def job_status(job_id: str) -> Response:
     """Poll a job."""
-    job = _planning().get(job_id)
-    if job is None or job.township_id != _viewer().township_id:
-        raise sv.NotFound(f"no job {job_id!r}")
-    plan = _planning().latest(job.township_id) if job.status == "done" else None
+    job = planning().get(job_id)
+    if job is None or job.township_id != viewer().township_id:
+        raise NotFound(f"no job {job_id!r}")
+    plan = planning().latest(job.township_id) if job.status == "done" else None
     return _ok(job=job.to_dict(), plan=plan.public() if plan else None)
 
 
@@ -259,8 +227,8 @@ def job_status(job_id: str) -> Response:
      "their workloads, the checker's figures (planned: false until planned).",
      tag="planner")
 def latest_plan() -> Response:
-    """The current plan of the township."""
-    plan = _planning().latest(_township_id())
+    """Show the current plan of the township."""
+    plan = planning().latest(_township_id())
     return _ok(planned=plan is not None, plan=plan.public() if plan else None)
 
 
@@ -271,56 +239,23 @@ def latest_plan() -> Response:
 def lock(cadre_id: str) -> Response:
     """Lock or unlock a pair."""
     try:
-        locks = _planning().set_lock(_township_id(), cadre_id, request.method == "PUT",
-                                     user=_viewer().name)
+        locks = planning().set_lock(_township_id(), cadre_id, request.method == "PUT",
+                                    user=viewer().name)
     except LookupError as exc:
-        raise sv.NotFound(str(exc)) from None
+        raise NotFound(str(exc)) from None
     return _ok(locks=locks)
-
-
-def arrangement_file(viewer: Viewer, fmt: str) -> tuple[bytes, str]:
-    """The arrangement table (安排表) of the current plan as .csv or .xlsx bytes, and a
-    file name (the cadres' phones unmasked: a planner's copy)."""
-    import tempfile
-    from pathlib import Path
-
-    from zoufang.campaign.arrangement import write_arrangement
-
-    if fmt not in ("csv", "xlsx"):
-        raise ValueError(f'format was "{fmt}" but is expected to be in ["csv", "xlsx"]')
-    if _planning().latest(viewer.township_id if viewer.township_id is not None else -1) \
-            is None:
-        raise sv.NotFound("no plan yet: plan the visit areas first")
-    with _store().session() as s:
-        town = s.get(Township, viewer.township_id)
-        tname = town.name if town else None
-    with tempfile.TemporaryDirectory(prefix="zoufang-arr-") as tmp:
-        path = Path(tmp) / f"arrangement.{fmt}"
-        arr = write_arrangement(_store(), path, township=tname, masked=False)
-        data = path.read_bytes()
-    return data, f"{arr.title}.{fmt}" if hasattr(arr, "title") else f"安排表.{fmt}"
 
 
 @api("/township/arrangement.<fmt>", roles=("planner",), summary="Download the arrangement "
      "table (安排表) of the current plan, csv or xlsx (audited: it names cadres).",
      params=(("fmt", "path", "string"),), produces="text/csv", tag="planner")
 def arrangement(fmt: str) -> Response:
-    """The arrangement table."""
-    data, name = arrangement_file(_viewer(), fmt)
-    audit("export", personal=True, township_id=_viewer().township_id,
+    """Download the arrangement table (audited)."""
+    v = viewer()
+    data, name = forms.export_arrangement(store(), planning(), v, fmt)
+    audit("export", personal=True, township_id=v.township_id,
           detail={"table": "安排表", "format": fmt})
-    return _download(data, name, "text/csv" if fmt == "csv" else
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    from urllib.parse import quote
-
-    resp = Response(data, mimetype=mimetype)
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)
-    resp.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
-                                           f"filename*=UTF-8''{quote(name)}")
-    return resp
+    return download(data, name, "text/csv" if fmt == "csv" else XLSX)
 
 
 @api("/targets/<int:target_id>", roles=("planner", "leader", "cadre"), summary="One "
@@ -328,9 +263,9 @@ def _download(data: bytes, name: str, mimetype: str) -> Response:
      "Cadres: only targets of their own area or issues.",
      params=(("target_id", "path", "integer"),), tag="targets")
 def target(target_id: int) -> Response:
-    """Target detail."""
-    with _store().session() as s:
-        item = sv.target_detail(s, _viewer(), target_id)
+    """Show one target."""
+    with store().session() as s:
+        item = q.target_detail(s, viewer(), target_id)
     item["page"] = f"/targets/{target_id}"
     return _ok(item=item)
 
@@ -342,36 +277,36 @@ def target(target_id: int) -> Response:
      params=(("level", "query", "string"), ("key", "query", "string"),
              ("start", "query", "date"), ("end", "query", "date")), tag="leader")
 def measures() -> Response:
-    """Measures at one level of the drill-down."""
-    with _store().session() as s:
-        return _ok(measures=sv.measures_drill(
-            s, _viewer(), level=request.args.get("level", "township"),
-            key=request.args.get("key"), start=_date("start"), end=_date("end")))
+    """Give the measures at one level of the drill-down."""
+    with store().session() as s:
+        return _ok(measures=q.measures_drill(
+            s, viewer(), level=request.args.get("level", "township"),
+            key=request.args.get("key"), start=date_arg("start"), end=date_arg("end")))
 
 
 @api("/township/coverage.geojson", roles=("leader", "planner"), summary="Grids with their "
      "visit rate and choropleth colour.", produces="application/geo+json", tag="leader")
 def coverage_geojson() -> Response:
-    """Visit rate per grid."""
-    with _store().session() as s:
-        return _geojson(sv.coverage_geojson(s, _township_id(), _basemap()))
+    """Serve the visit rate per grid."""
+    with store().session() as s:
+        return _geojson(q.coverage_geojson(s, _township_id(), basemap()))
 
 
 @api("/township/unvisited.geojson", roles=("leader", "planner"), summary="Targets not yet "
      "visited, as GeoJSON points (no names).", produces="application/geo+json", tag="leader")
 def unvisited_geojson() -> Response:
-    """Unvisited targets."""
-    with _store().session() as s:
-        return _geojson(sv.unvisited_geojson(s, _township_id(), _basemap()))
+    """Serve the unvisited targets as points."""
+    with store().session() as s:
+        return _geojson(q.unvisited_geojson(s, _township_id(), basemap()))
 
 
 @api("/township/unvisited", roles=("leader", "planner"), summary="List of targets not yet "
      "visited (names masked unless allowed).", params=(("grid", "query", "string"),),
      tag="leader")
 def unvisited() -> Response:
-    """Unvisited targets as a list."""
-    with _store().session() as s:
-        rows, total = sv.unvisited_list(s, _viewer(), grid_code=request.args.get("grid"))
+    """List the unvisited targets."""
+    with store().session() as s:
+        rows, total = q.unvisited_list(s, viewer(), grid_code=request.args.get("grid"))
     return _ok(total=total, targets=rows)
 
 
@@ -379,28 +314,28 @@ def unvisited() -> Response:
      "GeoJSON points (category, red/yellow warning).", produces="application/geo+json",
      params=(("all", "query", "boolean"),), tag="leader")
 def issues_geojson() -> Response:
-    """Issues on the map."""
-    with _store().session() as s:
-        return _geojson(sv.issues_geojson(s, _viewer(), _basemap(),
-                                          open_only=request.args.get("all") != "1"))
+    """Serve the issues as points."""
+    with store().session() as s:
+        return _geojson(q.issues_geojson(s, viewer(), basemap(),
+                                         open_only=request.args.get("all") != "1"))
 
 
 @api("/township/issues", roles=("leader", "planner", "cadre"), summary="Issues (open unless "
      "all=1), warnings first; a cadre sees only its own.",
      params=(("all", "query", "boolean"),), tag="leader")
 def issues() -> Response:
-    """Issues as a list."""
-    with _store().session() as s:
-        rows, total = sv.issues_list(s, _viewer(), open_only=request.args.get("all") != "1")
+    """List the issues."""
+    with store().session() as s:
+        rows, total = q.issues_list(s, viewer(), open_only=request.args.get("all") != "1")
     return _ok(total=total, issues=rows)
 
 
 @api("/township/hotspots", roles=("leader", "planner", "cadre"), summary="Hotspots: open "
      "issues of one category raised by several neighbours.", tag="leader")
 def hotspots() -> Response:
-    """Hotspots of open issues."""
-    with _store().session() as s:
-        return _ok(hotspots=sv.hotspots(s, _viewer()))
+    """List the hotspots of open issues."""
+    with store().session() as s:
+        return _ok(hotspots=q.hotspots(s, viewer()))
 
 
 @api("/township/export.xlsx", roles=("leader", "planner"), summary="The ledger's standard "
@@ -409,15 +344,14 @@ def hotspots() -> Response:
      produces="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
      tag="leader")
 def export_xlsx() -> Response:
-    """Export the ledger."""
-    v = _viewer()
-    with _store().session() as s:
-        data, name, personal, rows = sv.export_ledger(s, v, start=_date("start"),
-                                                      end=_date("end"))
+    """Export the ledger (audited)."""
+    v = viewer()
+    with store().session() as s:
+        data, name, personal, rows = forms.export_ledger(s, v, start=date_arg("start"),
+                                                         end=date_arg("end"))
     audit("export", personal=personal, township_id=v.township_id,
           detail={"table": "走访台账", "format": "xlsx", "masked": not personal, "rows": rows})
-    return _download(data, name, "application/vnd.openxmlformats-officedocument."
-                                 "spreadsheetml.sheet")
+    return download(data, name, XLSX)
 
 
 # ----------------------------------------------------------------------------- issues
@@ -426,9 +360,9 @@ def export_xlsx() -> Response:
      "with its history and the actions the user may take (cadres: own issues only).",
      params=(("issue_id", "path", "integer"),), tag="issues")
 def issue(issue_id: int) -> Response:
-    """Issue detail."""
-    with _store().session() as s:
-        return _ok(item=sv.issue_detail(s, _viewer(), issue_id))
+    """Show one issue."""
+    with store().session() as s:
+        return _ok(item=q.issue_detail(s, viewer(), issue_id))
 
 
 @api("/issues/<int:issue_id>/actions", ("POST",), roles=("planner", "leader", "cadre"),
@@ -441,8 +375,8 @@ def issue_action(issue_id: int) -> Response:
     action = str(data.get("action") or "")
     if not action:
         raise ValueError("action is missing")
-    with _store().session() as s:
-        item = sv.apply_issue_action(s, _viewer(), issue_id, action, data)
+    with store().session() as s:
+        item = forms.apply_issue_action(s, viewer(), issue_id, action, data)
     return _ok(item=item)
 
 
@@ -451,12 +385,12 @@ def issue_action(issue_id: int) -> Response:
 @api("/me/area", roles=("cadre",), summary="The targets of the cadre's visit area, with "
      "contacts (planned: false until the areas are planned).", tag="field")
 def my_area() -> Response:
-    """My area."""
-    with _store().session() as s:
-        area = area_target_ids(s, _viewer())
+    """List the targets of my area."""
+    with store().session() as s:
+        area = area_target_ids(s, viewer())
         if area is None:
             return _ok(planned=False, message="尚未分配走访区域 / no visit area assigned yet")
-        return _ok(planned=True, targets=sv.my_area(s, _viewer(), area))
+        return _ok(planned=True, targets=q.my_area(s, viewer(), area))
 
 
 @api("/me/route", roles=("cadre",), summary="My route of a day (?day=YYYY-MM-DD, default "
@@ -465,12 +399,9 @@ def my_area() -> Response:
      params=(("day", "query", "string"), ("phase", "query", "string")), tag="field")
 def my_route() -> Response:
     """Return the cadre's own route of a day."""
-    from zoufang.campaign import route_exports as rx
-    from zoufang.web.views.field import cadre_day
-
-    v = _viewer()
-    with _store().session() as s:
-        found = cadre_day(s, v, _date("day"), request.args.get("phase") or None)
+    v = viewer()
+    with store().session() as s:
+        found = q.cadre_day(s, v, date_arg("day"), request.args.get("phase") or None)
         if found is None:
             return _ok(planned=False, message="尚未规划今日路线 / today's route is not planned "
                        "yet", stops=[])
@@ -491,10 +422,8 @@ def my_route() -> Response:
      "routes are planned).", params=(("day", "query", "string"), ("phase", "query", "string")),
      produces="application/gpx+xml", tag="field")
 def my_route_gpx() -> Response:
-    """GPX of the cadre's own route of a day."""
-    from zoufang.web.views.field import route_file_response
-
-    return route_file_response(_viewer(), "gpx", _date("day"),
+    """Download the GPX of the cadre's own route of a day."""
+    return route_file_response(viewer(), "gpx", date_arg("day"),
                                request.args.get("phase") or None)
 
 
@@ -504,22 +433,22 @@ def my_route_gpx() -> Response:
      body="application/json", tag="field")
 def my_visits() -> Any:
     """List or record visits."""
-    v = _viewer()
+    v = viewer()
     if request.method == "GET":
-        with _store().session() as s:
-            return _ok(visits=sv.my_visits(s, v))
+        with store().session() as s:
+            return _ok(visits=q.my_visits(s, v))
     data = _payload()
-    with _store().session() as s:
-        out = sv.record_field_visit(s, v, data)
+    with store().session() as s:
+        out = forms.record_field_visit(s, v, data)
     return _ok(visit=out), 201
 
 
 @api("/me/issues", roles=("cadre",), summary="The issues I own (谁走访谁处理), open first.",
      tag="field")
 def my_issues() -> Response:
-    """My issues."""
-    with _store().session() as s:
-        rows, total = sv.issues_list(s, _viewer(), open_only=False, mine=True)
+    """List the issues I own."""
+    with store().session() as s:
+        rows, total = q.issues_list(s, viewer(), open_only=False, mine=True)
     return _ok(total=total, issues=rows)
 
 
@@ -528,27 +457,17 @@ def my_issues() -> Response:
 @api("/users", roles=("admin",), summary="Users (no password hashes).", tag="admin")
 def users() -> Response:
     """List users."""
-    with _store().session() as s:
-        rows = [dict(id=u.id, name=u.name, role=u.role, township_id=u.township_id,
-                     cadre_id=u.cadre_id, personal_data=u.personal_data, active=u.active,
-                     last_login_at=u.last_login_at.isoformat() if u.last_login_at else None)
-                for u in s.scalars(select(User).order_by(User.name))]
-    return _ok(users=rows)
+    with store().session() as s:
+        return _ok(users=q.users_list(s))
 
 
 @api("/audit", roles=("admin",), summary="The audit log, newest first.",
      params=(("limit", "query", "integer"),), tag="admin")
 def audit_log() -> Response:
     """Read the audit log."""
-    limit = request.args.get("limit", "200")
-    if not limit.isdigit():
-        raise ValueError(f"limit was {limit!r}; expected a positive integer")
-    with _store().session() as s:
-        rows = [dict(id=a.id, at=a.at.isoformat(), user=a.user_name, action=a.action,
-                     township_id=a.township_id, personal=a.personal, detail=a.detail, ip=a.ip)
-                for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
-                                   .limit(int(limit)))]
-    return _ok(entries=rows)
+    limit = _limit("200")
+    with store().session() as s:
+        return _ok(entries=q.audit_entries(s, limit=limit))
 
 
 # ----------------------------------------------------------------------------- OpenAPI
@@ -565,7 +484,7 @@ def _oa_path(path: str) -> str:
 
 
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every route registered with :func:`api`."""
+    """Return the OpenAPI 3.1 document of every route registered with :func:`api`."""
     paths: dict[str, Any] = {}
     types = {"integer": {"type": "integer"}, "string": {"type": "string"},
              "date": {"type": "string", "format": "date"},
@@ -598,7 +517,7 @@ def openapi_document() -> dict[str, Any]:
             item[m.lower()] = op
     return {
         "openapi": "3.1.0",
-        "info": {"title": "zoufang 走访 API", "version": _version,
+        "info": {"title": "zoufang 走访 API", "version": __version__,
                  "description": "Plan and track door-to-door visit campaigns. Log in at "
                                 "/login (session cookie); writes need the X-CSRF-Token "
                                 "header. Errors: {ok: false, error, errors, status}."},

@@ -38,7 +38,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """The log-in form; on success, to the role's home page (or ``next``)."""
+    """Show the log-in form; on success, go to the role's home page (or ``next``)."""
     if request.method == "GET":
         if g.get("session_expired"):
             flash(t("session_expired"), "warning")

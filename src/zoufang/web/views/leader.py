@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
-from zoufang.web import maps
-from zoufang.web import services as sv
+from zoufang.web import forms, maps
+from zoufang.web import queries as q
+from zoufang.web.context import basemap, popup_url, store, viewer
 from zoufang.web.i18n import labels, t
-from zoufang.web.security import audit, current_viewer, roles_required
+from zoufang.web.responses import XLSX, download
+from zoufang.web.security import audit, roles_required
 
 __all__ = ["bp"]
 
@@ -33,15 +35,8 @@ def _guard() -> None:
     """Leader pages: leaders and planners."""
 
 
-def _ext() -> tuple[Any, Any]:
-    return current_app.extensions["zoufang_store"], current_app.extensions["zoufang_basemap"]
-
-
-def _popup(endpoint: str, **kw: Any) -> str:
-    return url_for(endpoint, **kw).rsplit("/", 1)[0] + "/{id}"
-
-
 def _dates() -> tuple[dt.date | None, dt.date | None]:
+    """Return the ``start`` and ``end`` arguments (a date that does not parse is ignored)."""
     out = []
     for k in ("start", "end"):
         v = request.args.get(k)
@@ -54,87 +49,77 @@ def _dates() -> tuple[dt.date | None, dt.date | None]:
 
 @bp.get("/")
 def home() -> str:
-    """Measures with drill-down: township → village → grid → target."""
-    viewer = current_viewer()
-    store, _ = _ext()
+    """Show the measures with drill-down: township → village → grid → target."""
+    v = viewer()
     level = request.args.get("level", "township")
     if level not in ("township", "village", "grid"):
         level = "township"
     start, end = _dates()
-    with store.session() as s:
-        town = sv.township(s, viewer)
-        data = (sv.measures_drill(s, viewer, level=level, key=request.args.get("key"),
-                                  start=start, end=end) if town else None)
+    with store().session() as s:
+        town = q.township(s, v)
+        data = (q.measures_drill(s, v, level=level, key=request.args.get("key"),
+                                 start=start, end=end) if town else None)
     return render_template("leader/home.html", data=data, town=town, start=start, end=end,
-                           masked=not (viewer.role == "planner" or viewer.personal_data))
+                           masked=not (v.role == "planner" or v.personal_data))
 
 
 @bp.get("/coverage")
 def coverage() -> str:
-    """Coverage map (visit-rate choropleth, heat map and clusters of unvisited targets) and
-    the list of unvisited targets.
+    """Show the coverage map and the list of unvisited targets.
+
+    The map: visit-rate choropleth, heat map and clusters of the unvisited targets.
     """
-    viewer = current_viewer()
-    store, basemap = _ext()
-    with store.session() as s:
-        town = sv.township(s, viewer)
+    v = viewer()
+    bm = basemap()
+    with store().session() as s:
+        town = q.township(s, v)
         parts = rows = None
         total = 0
         if town is not None:
             m = maps.coverage_map(
-                basemap, bounds=sv.bounds(s, town.id, basemap),
+                bm, bounds=q.bounds(s, town.id, bm),
                 coverage_url=url_for("api.coverage_geojson"),
                 unvisited_url=url_for("api.unvisited_geojson"),
-                target_popup_url=_popup("api.target", target_id=0),
-                labels=labels(*COVERAGE_LABELS),
-                legend=[[c, f"{t('visit_rate')} {lab}"] for _lo, c, lab in sv.RATE_CLASSES])
+                target_popup_url=popup_url("api.target", target_id=0),
+                labels=labels(*COVERAGE_LABELS), legend=maps.rate_legend(t("visit_rate")))
             parts = maps.map_parts(m)
-            rows, total = sv.unvisited_list(s, viewer, limit=300,
-                                            grid_code=request.args.get("grid"))
+            rows, total = q.unvisited_list(s, v, limit=300,
+                                           grid_code=request.args.get("grid"))
     return render_template("leader/coverage.html", parts=parts, rows=rows or [], total=total,
                            town=town)
 
 
 @bp.get("/issues")
 def issues() -> str:
-    """Open-issues map (by category, red/yellow warnings, clustered) and list."""
-    viewer = current_viewer()
-    store, basemap = _ext()
-    with store.session() as s:
-        town = sv.township(s, viewer)
+    """Show the open-issues map (by category, red/yellow warnings, clustered) and list."""
+    v = viewer()
+    bm = basemap()
+    with store().session() as s:
+        town = q.township(s, v)
         parts = None
         rows: list[Any] = []
         total = 0
         if town is not None:
-            colors = sv.category_colors(s, town.id)
-            from zoufang.campaign import issues as ledger_mod
-
-            cfg = ledger_mod.get_config(s, town.id)
-            legend = [[c, ledger_mod.category_label(k, cfg)] for k, c in colors.items()
-                      if k in ledger_mod.CATEGORIES]
-            m = maps.issues_map(basemap, bounds=sv.bounds(s, town.id, basemap),
+            colors, legend = q.issue_category_legend(s, town.id)
+            m = maps.issues_map(bm, bounds=q.bounds(s, town.id, bm),
                                 grids_url=url_for("api.grids_geojson"),
                                 issues_url=url_for("api.issues_geojson"),
-                                issue_popup_url=_popup("api.issue", issue_id=0),
+                                issue_popup_url=popup_url("api.issue", issue_id=0),
                                 labels=labels(*ISSUE_LABELS), category_colors=colors,
                                 legend=legend)
             parts = maps.map_parts(m)
-            rows, total = sv.issues_list(s, viewer, open_only=True, limit=300)
+            rows, total = q.issues_list(s, v, open_only=True, limit=300)
     return render_template("leader/issues.html", parts=parts, rows=rows, total=total,
                            town=town)
 
 
 @bp.get("/export.xlsx")
 def export() -> Response:
-    """The ledger's standard tables as Excel (masked unless allowed; audited)."""
-    from zoufang.web.views.api import _download
-
-    viewer = current_viewer()
-    store, _ = _ext()
+    """Export the ledger's standard tables as Excel (masked unless allowed; audited)."""
+    v = viewer()
     start, end = _dates()
-    with store.session() as s:
-        data, name, personal, rows = sv.export_ledger(s, viewer, start=start, end=end)
-    audit("export", personal=personal, township_id=viewer.township_id,
+    with store().session() as s:
+        data, name, personal, rows = forms.export_ledger(s, v, start=start, end=end)
+    audit("export", personal=personal, township_id=v.township_id,
           detail={"table": "走访台账", "format": "xlsx", "masked": not personal, "rows": rows})
-    return _download(data, name,
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(data, name, XLSX)

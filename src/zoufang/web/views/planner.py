@@ -19,10 +19,14 @@ from flask import (
 )
 
 from zoufang._errors import ValidationError
-from zoufang.web import maps
-from zoufang.web import services as sv
+from zoufang.campaign import route_exports as rx
+from zoufang.web import forms, maps
+from zoufang.web import queries as q
+from zoufang.web.context import basemap, parse_day, planning, popup_url, store, viewer
+from zoufang.web.errors import NotFound
 from zoufang.web.i18n import labels, t
-from zoufang.web.security import audit, current_viewer, roles_required
+from zoufang.web.responses import XLSX, day_file_response, download
+from zoufang.web.security import audit, roles_required
 
 __all__ = ["bp", "planner_map_parts"]
 
@@ -39,39 +43,29 @@ def _guard() -> None:
     """Every planner page is for planners only."""
 
 
-def _ext() -> tuple[Any, Any, Any]:
-    return (current_app.extensions["zoufang_store"], current_app.extensions["zoufang_basemap"],
-            current_app.extensions["zoufang_planning"])
-
-
-def _popup_url(endpoint: str, **kw: Any) -> str:
-    return url_for(endpoint, **kw).rsplit("/", 1)[0] + "/{id}"
-
-
-def planner_map_parts(session: Any, township_id: int, basemap: Any) -> dict[str, str]:
-    """The planner's township map, rendered for embedding."""
+def planner_map_parts(bounds: list[list[float]] | None) -> dict[str, str]:
+    """Return the planner's township map fitted to ``bounds``, rendered for embedding."""
     m = maps.planner_map(
-        basemap, bounds=sv.bounds(session, township_id, basemap),
+        basemap(), bounds=bounds,
         grids_url=url_for("api.grids_geojson"), targets_url=url_for("api.targets_geojson"),
         problems_url=url_for("api.problems_geojson"),
-        target_popup_url=_popup_url("api.target", target_id=0), labels=labels(*MAP_LABELS),
-        kind_colors=sv.KIND_COLORS, legend=sv.kinds_legend())
+        target_popup_url=popup_url("api.target", target_id=0), labels=labels(*MAP_LABELS),
+        kind_colors=maps.KIND_COLORS, legend=maps.kinds_legend())
     return maps.map_parts(m)
 
 
 @bp.get("/")
 def home() -> str:
-    """Township map with grids, targets, targets outside grids and grid defects."""
-    viewer = current_viewer()
-    store, basemap, planning = _ext()
-    with store.session() as s:
-        summary = sv.summary(s, viewer)
+    """Show the township map: grids, targets, targets outside grids, grid defects."""
+    v = viewer()
+    with store().session() as s:
+        summary = q.summary(s, v)
         if summary is None or not summary["grids"] and not summary["targets"]:
             return render_template("planner/home.html", summary=summary, parts=None,
                                    problems=[], plan=None)
-        parts = planner_map_parts(s, viewer.township_id, basemap)
-        problems = sv.problems_list(s, viewer.township_id, limit=300)
-    view = planning.latest(viewer.township_id)
+        parts = planner_map_parts(q.bounds(s, v.township_id, basemap()))
+        problems = q.problems_list(s, v.township_id, limit=300)
+    view = planning().latest(v.township_id)
     return render_template("planner/home.html", summary=summary, parts=parts,
                            problems=problems, plan=view.result if view else None)
 
@@ -79,22 +73,22 @@ def home() -> str:
 @bp.route("/import", methods=["GET", "POST"])
 def import_page() -> Any:
     """Upload a file of targets, grids or cadres; the CLI's importer and report."""
-    viewer = current_viewer()
-    store, _basemap, _planning = _ext()
+    v = viewer()
     report = refused = None
     if request.method == "POST":
         up = request.files.get("file")
         kind = request.form.get("kind", "")
-        with store.session() as s:
-            town = sv.township(s, viewer)
+        with store().session() as s:
+            town = q.township(s, v)
             tname = town.name if town else ""
         if up is None or not up.filename:
             flash(t("file") + ": ?", "error")
         else:
             try:
-                report = sv.import_upload(store, viewer, tname, kind, up.filename, up.read(),
-                                          crs=request.form.get("crs") or None,
-                                          skip_invalid=bool(request.form.get("skip_invalid")))
+                report = forms.import_upload(
+                    store(), v, tname, kind, up.filename, up.read(),
+                    crs=request.form.get("crs") or None,
+                    skip_invalid=bool(request.form.get("skip_invalid")))
                 flash(t("import_ok"), "ok")
             except ValidationError as exc:
                 refused = {"summary": exc.summary, "problems": [p.to_dict()
@@ -106,35 +100,34 @@ def import_page() -> Any:
 @bp.route("/plan", methods=["GET", "POST"])
 def plan() -> Any:
     """Start a planning job; see its progress, the plan's checker figures and areas."""
-    viewer = current_viewer()
-    _store, _basemap, planning = _ext()
+    v = viewer()
+    jobs = planning()
     if request.method == "POST":
         try:
             limit = float(request.form.get("time_limit_s")
                           or current_app.config["PLAN_TIME_LIMIT_S"])
-            job = planning.start(viewer.township_id, user=viewer.name, time_limit_s=limit,
-                                 seed=int(request.form.get("seed") or 0))
+            job = jobs.start(v.township_id, user=v.name, time_limit_s=limit,
+                             seed=int(request.form.get("seed") or 0))
         except ValueError as exc:
             flash(str(exc), "error")
             return redirect(url_for("planner.plan"))
         return redirect(url_for("planner.plan", job=job.id))
-    job = planning.get(request.args.get("job", "")) or planning.latest_job(viewer.township_id)
-    if job is not None and job.township_id != viewer.township_id:
+    job = jobs.get(request.args.get("job", "")) or jobs.latest_job(v.township_id)
+    if job is not None and job.township_id != v.township_id:
         job = None
-    view = planning.latest(viewer.township_id)
+    view = jobs.latest(v.township_id)
     return render_template("planner/plan.html", job=job.to_dict() if job else None,
                            plan=view.result if view else None,
-                           available=planning.available,
                            default_limit=current_app.config["PLAN_TIME_LIMIT_S"])
 
 
 @bp.post("/locks/<cadre_id>")
 def toggle_lock(cadre_id: str) -> Any:
     """Lock or unlock one pair (form field ``locked`` = 1 or 0)."""
-    viewer = current_viewer()
+    v = viewer()
     try:
-        current_app.extensions["zoufang_planning"].set_lock(
-            viewer.township_id, cadre_id, request.form.get("locked") == "1", user=viewer.name)
+        planning().set_lock(v.township_id, cadre_id, request.form.get("locked") == "1",
+                            user=v.name)
     except (LookupError, ValueError) as exc:
         flash(getattr(exc, "summary", None) or str(exc), "error")
     return redirect(url_for("planner.plan"))
@@ -142,15 +135,12 @@ def toggle_lock(cadre_id: str) -> Any:
 
 @bp.get("/arrangement.<fmt>")
 def arrangement(fmt: str) -> Response:
-    """The arrangement table (安排表) of the current plan, csv or xlsx (audited)."""
-    from zoufang.web.views.api import _download, arrangement_file
-
-    viewer = current_viewer()
-    data, name = arrangement_file(viewer, fmt)
-    audit("export", personal=True, township_id=viewer.township_id,
+    """Download the arrangement table (安排表) of the current plan, csv or xlsx (audited)."""
+    v = viewer()
+    data, name = forms.export_arrangement(store(), planning(), v, fmt)
+    audit("export", personal=True, township_id=v.township_id,
           detail={"table": "安排表", "format": fmt})
-    return _download(data, name, "text/csv" if fmt == "csv" else
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(data, name, "text/csv" if fmt == "csv" else XLSX)
 
 
 _ROUTE_PHASES = ("visit", "push", "revisit")
@@ -163,30 +153,12 @@ def _route_phase() -> str:
     return phase
 
 
-def _route_campaign(session: Any, township_id: int) -> int:
-    from zoufang.campaign.route_exports import newest_campaign_id
-
-    camp = newest_campaign_id(session, township_id)
-    if camp is None:
-        raise sv.NotFound("the township has no campaign yet")
-    return camp
-
-
 @bp.get("/routes")
 def routes() -> str:
-    """Daily routes of the current route plan: every cadre, its days and their exports."""
-    from zoufang.campaign.route_exports import newest_campaign_id, plan_days
-    from zoufang.campaign.routes import current_route_plan, plan_result
-
-    viewer = current_viewer()
+    """List the daily routes of the current route plan: every cadre, its days, exports."""
     phase = _route_phase()
-    store = _ext()[0]
-    with store.session() as s:
-        camp = newest_campaign_id(s, viewer.township_id)
-        plan = current_route_plan(s, camp, phase) if camp is not None else None
-        res = plan_result(s, plan) if plan is not None else None
-        days = {k: [d.isoformat() for d in v]
-                for k, v in (plan_days(s, plan.id) if plan is not None else {}).items()}
+    with store().session() as s:
+        res, days = q.route_plan_overview(s, viewer().township_id, phase)
     return render_template("planner/routes.html", res=res, days=days, phase=phase,
                            phases=_ROUTE_PHASES)
 
@@ -197,20 +169,12 @@ def route_day_file(cadre: str, day: str, fmt: str) -> Response:
 
     With residents' names (the planner's copy); written to the audit log.
     """
-    import datetime as dt
-
-    from zoufang.campaign import route_exports as rx
-    from zoufang.web.views.field import day_file_response
-
-    viewer = current_viewer()
+    v = viewer()
     if fmt not in rx.FORMATS:
-        raise sv.NotFound(f"no such format {fmt!r}")
-    try:
-        the_day = dt.date.fromisoformat(day)
-    except ValueError:
-        raise ValueError(f"day was {day!r}; expected a date YYYY-MM-DD") from None
-    with _ext()[0].session() as s:
-        plan = rx.find_plan(s, _route_campaign(s, viewer.township_id), _route_phase())
-        view = rx.load_day(s, plan.id, cadre, the_day, reveal=True)
-    return day_file_response(view, fmt, township_id=viewer.township_id,
+        raise NotFound(f"no such format {fmt!r}")
+    the_day = parse_day(day)
+    phase = _route_phase()
+    with store().session() as s:
+        view = q.route_day(s, v.township_id, phase, cadre, the_day)
+    return day_file_response(view, fmt, township_id=v.township_id,
                              attachment=fmt != "html")

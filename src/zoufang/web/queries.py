@@ -1,10 +1,11 @@
-"""What the pages and the JSON API ask of the store, scoped to the viewer.
+"""What the pages and the JSON API read from the store, scoped to the viewer.
 
-Views (pages and API alike) parse the request, call one function here and serialise the
-result; no view builds SQL. Every function takes the open session and the
-:class:`~zoufang.web.security.Viewer`, and applies :mod:`zoufang.web.scope`: a target
-the viewer may not open raises :class:`Forbidden`, personal data is masked where the
-viewer may not see it.
+Views (pages and API alike) parse the request, call one function here (or one action of
+:mod:`zoufang.web.forms`) and serialise the result; no view builds SQL. Functions that
+read for a viewer take the open session and the :class:`~zoufang.web.security.Viewer`
+and apply :mod:`zoufang.web.scope`: a target the viewer may not open raises
+:class:`~zoufang.web.errors.Forbidden`, personal data is masked where the viewer may not
+see it.
 
 GeoJSON is returned in the basemap's datum (WGS-84, or GCJ-02 for a GCJ-02 basemap),
 coordinates rounded to 6 decimals (~0.1 m); properties use short keys to keep a whole
@@ -15,98 +16,133 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
 import shapely
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zoufang import vocab
-from zoufang._errors import Problem, ValidationError
 from zoufang.campaign import issues as ledger_mod
+from zoufang.campaign import route_exports as rx
 from zoufang.campaign.hotspots import find_hotspots, lookback
-from zoufang.campaign.store import Issue, IssueEvent, Visit, local_now
 from zoufang.campaign.measures import compute_measures
-from zoufang.campaign.store import Cadre, DataProblem, Grid, Target, Township, Village
+from zoufang.campaign.routes import current_route_plan, plan_result
+from zoufang.campaign.store import (
+    AreaTarget,
+    AuditEntry,
+    Cadre,
+    DataProblem,
+    Grid,
+    Issue,
+    IssueEvent,
+    Target,
+    Township,
+    User,
+    Village,
+    Visit,
+    VisitArea,
+    local_now,
+)
+from zoufang.campaign.store.lookup import newest_campaign_id
 from zoufang.campaign.summary import summarise
-from zoufang.campaign.visits import FOUR_ONES, MODES, OUTCOMES, SETTLED_OUTCOMES, record_visit
+from zoufang.campaign.visits import FOUR_ONES, MODES, OUTCOMES, SETTLED_OUTCOMES
 from zoufang.privacy import mask_name
 from zoufang.web.basemaps import Basemap, shift_geometry, to_display
-from zoufang.web.maps import PALETTE
-from zoufang.web.scope import can_see_target, mask_target_fields, sees_personal
+from zoufang.web.errors import Forbidden, NotFound
+from zoufang.web.i18n import LABELS
+from zoufang.web.maps import PALETTE, category_colors, rate_color
+from zoufang.web.scope import ROLE_ACTIONS, can_see_target, mask_target_fields, sees_personal
 from zoufang.web.security import Viewer
 
 __all__ = [
-    "Forbidden", "KIND_COLORS", "NotFound", "apply_issue_action", "bounds", "coverage_geojson",
-    "export_ledger", "grids_geojson", "import_upload", "issue_detail", "issues_geojson",
-    "issues_list", "measures_drill", "problems_geojson", "problems_list",
-    "record_field_visit", "summary", "target_detail", "targets_geojson", "township",
-    "unvisited_geojson", "unvisited_list",
+    "admin_overview", "audit_entries", "bounds", "cadre_day", "coverage_geojson",
+    "get_issue", "grids_geojson", "hotspots", "issue_category_legend", "issue_detail",
+    "issues_geojson", "issues_list", "kind_label", "measures_drill", "my_area",
+    "my_visits", "ping", "problems_geojson", "problems_list", "require_township",
+    "route_day", "route_plan_overview", "summary", "target_detail", "targets_geojson",
+    "township", "township_name", "township_summaries", "unvisited_geojson",
+    "unvisited_list", "users_list", "visit_form_choices",
 ]
-
-KIND_COLORS: Final[dict[str, str]] = {
-    "household": "#1f77b4", "enterprise": "#ff7f0e", "shop": "#2ca02c", "school": "#9467bd",
-    "hospital": "#d62728", "market": "#8c564b", "institution": "#7f7f7f",
-}
-PLACEMENT_LABELS: Final[dict[str, str]] = {
-    "inside": "网格内", "overlap": "网格重叠处", "snapped": "就近归入网格",
-    "outside": "网格外", "declared": "按填报网格", "unplaced": "未落格",
-}
-PROBLEM_LABELS: Final[dict[str, str]] = {
-    "outside_grids": "网格外对象", "overlap": "网格重叠", "gap": "网格缝隙",
-    "repaired": "网格图形已修复", "snapped": "就近归入网格",
-}
-IMPORT_SUFFIXES: Final = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".geojson", ".json",
-                          ".gpkg")
-
-
-class Forbidden(PermissionError):
-    """The viewer may not see or do this."""
-
-
-class NotFound(LookupError):
-    """No such thing in the viewer's township."""
 
 
 def _r(x: float) -> float:
     return round(float(x), 6)
 
 
+def _label(table: Mapping[str, tuple[str, ...]], code: str | None) -> str | None:
+    """Chinese name of ``code`` in a :mod:`zoufang.vocab` table (the code when unknown)."""
+    return table[code][0] if code in table else code
+
+
+def kind_label(code: str | None) -> str:
+    """Return the Chinese name of a target kind (:data:`zoufang.vocab.KINDS`)."""
+    return vocab.KINDS.get(code or "", (code or "",))[0]
+
+
+# ----------------------------------------------------------------------------- township
+
+def ping(session: Session) -> None:
+    """Run the cheapest query there is: the store opens and answers."""
+    session.execute(select(1))
+
+
 def township(session: Session, viewer: Viewer) -> Township | None:
-    """The viewer's township (None when it has none, e.g. an empty store)."""
+    """Return the viewer's township (None when it has none, e.g. an empty store)."""
     if viewer.township_id is None:
         return None
     return session.get(Township, viewer.township_id)
 
 
-def _tid(viewer: Viewer) -> int:
+def require_township(viewer: Viewer) -> int:
+    """Return the id of the viewer's township.
+
+    Raises
+    ------
+    NotFound
+        The user has no township assigned.
+    """
     if viewer.township_id is None:
         raise NotFound("no township is assigned to this user")
     return viewer.township_id
 
 
-def kind_label(code: str | None) -> str:
-    """Chinese name of a target kind."""
-    return vocab.KINDS.get(code or "", (code or "",))[0]
+def township_name(session: Session, viewer: Viewer) -> str:
+    """Return the name of the viewer's township ("" when it is gone).
 
+    Raises
+    ------
+    NotFound
+        The user has no township assigned.
+    """
+    town = session.get(Township, require_township(viewer))
+    return town.name if town else ""
 
-# ----------------------------------------------------------------------------- summary
 
 def summary(session: Session, viewer: Viewer) -> dict[str, Any] | None:
-    """The township's counts (no personal data); None without a township."""
+    """Return the township's counts (no personal data); None without a township."""
     town = township(session, viewer)
     return summarise(session, town).to_dict() if town else None
 
 
+def township_summaries(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    """Return the counts of every township the viewer may see (admins: all; others: own)."""
+    q = select(Township).order_by(Township.id)
+    if viewer.role != "admin":
+        q = q.where(Township.id == (viewer.township_id if viewer.township_id is not None
+                                    else -1))
+    return [summarise(session, t).to_dict() for t in session.scalars(q)]
+
+
 def bounds(session: Session, township_id: int, basemap: Basemap
            ) -> list[list[float]] | None:
-    """``[[south, west], [north, east]]`` of the township's grids (else targets)."""
+    """Return ``[[south, west], [north, east]]`` of the township's grids (else targets).
+
+    Degrees in the basemap's datum; None when the township has neither.
+    """
     geoms = list(session.scalars(select(Grid.geom).where(Grid.township_id == township_id)))
     if geoms:
         minx, miny, maxx, maxy = shapely.total_bounds(np.array(geoms, dtype=object))
@@ -136,10 +172,11 @@ def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
 
 def grids_geojson(session: Session, township_id: int, basemap: Basemap, *,
                   plan: Any = None) -> dict[str, Any]:
-    """The grids, coloured by assigned cadre when a plan exists, else by village.
+    """Return the grids, coloured by assigned cadre when a plan exists, else by village.
 
     Properties: ``id``, ``code`` (网格编号), ``name``, ``village``, ``targets`` (count),
-    ``cadre`` (planned cadres), ``load_h``, ``color``.
+    ``cadre`` (planned cadres), ``load_h``, ``color``. ``plan`` is the township's
+    :class:`~zoufang.web.jobs.PlanView` (or None).
     """
     counts = dict(session.execute(select(Target.grid_id, func.count()).where(
         Target.township_id == township_id).group_by(Target.grid_id)).all())
@@ -163,8 +200,10 @@ def grids_geojson(session: Session, township_id: int, basemap: Basemap, *,
 
 def targets_geojson(session: Session, township_id: int, basemap: Basemap, *,
                     plan: Any = None) -> dict[str, Any]:
-    """Every target with a point: ``id``, ``k`` (kind), ``p`` (placement, when not simply
-    inside a grid) and, with a plan, ``c`` (cadre). No names: popups fetch them.
+    """Return every target with a point, without names (popups fetch them).
+
+    Properties: ``id``, ``k`` (kind), ``p`` (placement, when not simply inside a grid)
+    and, with a plan, ``c`` (cadre).
     """
     rows = session.execute(
         select(Target.id, Target.kind, Target.placement, Target.lon, Target.lat, Grid.ext_id)
@@ -189,18 +228,21 @@ def targets_geojson(session: Session, township_id: int, basemap: Basemap, *,
 
 def problems_list(session: Session, township_id: int, *, limit: int = 500
                   ) -> list[dict[str, Any]]:
-    """Data problems kept in the store (bad rows, placement, grid defects)."""
+    """Return the data problems kept in the store (bad rows, placement, grid defects).
+
+    ``code_label`` is the code's Chinese name (:data:`zoufang.vocab.PROBLEM_CODES`).
+    """
     rows = session.scalars(select(DataProblem).where(DataProblem.township_id == township_id)
                            .order_by(DataProblem.scope, DataProblem.id).limit(limit))
     return [dict(id=p.id, scope=p.scope, severity=p.severity, code=p.code,
-                 code_label=PROBLEM_LABELS.get(p.code, p.code), source=p.source, row=p.row,
+                 code_label=_label(vocab.PROBLEM_CODES, p.code), source=p.source, row=p.row,
                  field=p.field, ref=p.ref, message=p.message, lon=p.lon, lat=p.lat,
                  area_m2=p.area_m2) for p in rows]
 
 
 def problems_geojson(session: Session, township_id: int, basemap: Basemap
                      ) -> dict[str, Any]:
-    """Grid defects and targets outside grids as points (``code``, ``message``)."""
+    """Return grid defects and targets outside grids as points (``code``, ``message``)."""
     rows = [p for p in problems_list(session, township_id, limit=5000)
             if p["lon"] is not None and p["lat"] is not None
             and p["scope"] in ("placement", "topology", "grids")]
@@ -212,47 +254,6 @@ def problems_geojson(session: Session, township_id: int, basemap: Basemap
          "properties": {"id": p["id"], "code": p["code"], "code_label": p["code_label"],
                         "message": p["message"]}}
         for p, x, y in zip(rows, lon, lat, strict=True)]}
-
-
-def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
-                  filename: str, data: bytes, *, crs: str | None = None,
-                  skip_invalid: bool = False) -> dict[str, Any]:
-    """Import an uploaded file with the CLI's importer (same checks, same errors).
-
-    Returns the import report as a dict; the rejected rows (with ``skip_invalid``) come
-    back in ``rejected_rows`` rather than as a file on the server.
-
-    Raises
-    ------
-    ValidationError
-        The file was refused (every problem listed), or its type is not accepted.
-    """
-    from zoufang.campaign.imports.importer import KINDS_OF_IMPORT, import_file
-
-    if what not in KINDS_OF_IMPORT:
-        raise ValidationError("unknown import", [Problem(
-            "upload", None, "kind", f'kind was "{what}" but is expected to be in '
-            f"{list(KINDS_OF_IMPORT)}")])
-    name = os.path.basename(filename.replace("\\", "/")).strip() or "upload.csv"
-    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*') or "upload"
-    if Path(name).suffix.lower() not in IMPORT_SUFFIXES:
-        raise ValidationError(f"{name}: file type not accepted", [Problem(
-            name, None, None, "expected one of " + ", ".join(IMPORT_SUFFIXES)
-            + " (a Shapefile: convert it to GeoPackage or import it with the CLI)",
-            code="format")])
-    with tempfile.TemporaryDirectory(prefix="zoufang-upload-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        options: dict[str, Any] = {"crs": crs or None, "township": township_name,
-                                   "skip_invalid": skip_invalid,
-                                   "rejects_path": Path(tmp) / "rejected.csv"}
-        report = import_file(store, what, path, **options)
-        out = report.to_dict()
-        rejects = Path(tmp) / "rejected.csv"
-        out["rejected_rows"] = (rejects.read_text(encoding="utf-8-sig")
-                                if report.rejected and rejects.exists() else None)
-        out["rejects_file"] = None
-    return out
 
 
 # ----------------------------------------------------------------------------- targets
@@ -267,11 +268,7 @@ def _target(session: Session, viewer: Viewer, target_id: int) -> Target:
 
 
 def _planned_cadre(session: Session, target_id: int) -> str | None:
-    """The cadre (编号 姓名) whose area holds the target in the current plan, if any."""
-    try:
-        from zoufang.campaign.store import AreaTarget, VisitArea
-    except ImportError:  # pragma: no cover - before the areas issue landed
-        return None
+    """Return the cadre (编号 姓名) whose area holds the target in the latest plan, if any."""
     row = session.execute(select(VisitArea.cadre_ext_id, VisitArea.cadre_name)
                           .join(AreaTarget, AreaTarget.area_id == VisitArea.id)
                           .where(AreaTarget.target_id == target_id)
@@ -280,8 +277,10 @@ def _planned_cadre(session: Session, target_id: int) -> str | None:
 
 
 def target_detail(session: Session, viewer: Viewer, target_id: int) -> dict[str, Any]:
-    """One target as the viewer may see it: name and phone masked unless allowed, its
-    visits, its issues and the hotspots it is part of (回头看).
+    """Return one target as the viewer may see it (点户知人).
+
+    Name and phone are masked unless allowed; with its visits, its issues and the
+    hotspots it is part of (回头看).
     """
     tgt = _target(session, viewer, target_id)
     personal = sees_personal(session, viewer, tgt)
@@ -313,8 +312,8 @@ def target_detail(session: Session, viewer: Viewer, target_id: int) -> dict[str,
         "id": tgt.id, "ext_id": tgt.ext_id, "name": name, "phone": phone,
         "address": tgt.address, "kind": tgt.kind, "kind_label": kind_label(tgt.kind),
         "tags": [vocab.TARGET_TAGS.get(x, (x,))[0] for x in (tgt.tags or [])],
-        "grid": grid.ext_id if grid else None, "placement": PLACEMENT_LABELS.get(
-            tgt.placement, tgt.placement), "personal": personal,
+        "grid": grid.ext_id if grid else None,
+        "placement": _label(vocab.PLACEMENTS, tgt.placement), "personal": personal,
         "cadre": _planned_cadre(session, tgt.id),
         "visits": visits, "last_visit": last, "issues": issues,
         "hotspots": [dict(key=h["key"], label=h["label"], targets=len(h["target_ids"]),
@@ -327,8 +326,10 @@ _HOTSPOT_CACHE: dict[tuple[Any, ...], list[Any]] = {}
 
 
 def _hotspots_cached(session: Session, township_id: int) -> list[Any]:
-    """The township's hotspots, recomputed only when its issues changed (every popup of a
-    target needs them; computing them takes a few hundred ms for a whole township).
+    """Return the township's hotspots, recomputed only when its issues changed.
+
+    Every popup of a target needs them; computing them takes a few hundred ms for a
+    whole township.
     """
     key = (str(session.get_bind().url), township_id, *session.execute(
         select(func.count(Issue.id), func.max(Issue.updated_at), func.max(Issue.id))
@@ -349,7 +350,7 @@ def _settled_targets(township_id: int) -> Any:
 
 def coverage_geojson(session: Session, township_id: int, basemap: Basemap
                      ) -> dict[str, Any]:
-    """Grids with their visit rate (走访率) and a choropleth colour."""
+    """Return the grids with their visit rate (走访率) and choropleth colour."""
     m = compute_measures(session, township_id, levels=("grid",))["grid"]
     by_grid = {int(k): r for k, r in zip(m["key"], m.to_dict("records"), strict=True)
                if k is not None and not (isinstance(k, float) and math.isnan(k))}
@@ -370,29 +371,13 @@ def coverage_geojson(session: Session, township_id: int, basemap: Basemap
     return {"type": "FeatureCollection", "features": feats}
 
 
-#: Choropleth classes of the visit rate: (lower bound, colour, label).
-RATE_CLASSES: Final = ((0.0, "#d7191c", "< 60%"), (0.6, "#fdae61", "60–80%"),
-                       (0.8, "#ffffbf", "80–90%"), (0.9, "#a6d96a", "90–99%"),
-                       (0.99, "#1a9641", "≥ 99%"))
-
-
-def rate_color(rate: float | None) -> str:
-    """The choropleth colour of a visit rate (grey when there is none)."""
-    if rate is None:
-        return "#cccccc"
-    colour = RATE_CLASSES[0][1]
-    for lo, c, _ in RATE_CLASSES:
-        if rate >= lo:
-            colour = c
-    return colour
-
-
 def unvisited_list(session: Session, viewer: Viewer, *, limit: int | None = 500,
                    grid_code: str | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Targets not yet visited (no settled visit), masked as the viewer may see them;
-    returns (rows, total count).
+    """Return the targets not yet visited (no settled visit) and their total count.
+
+    Names and phones are masked as the viewer may see them.
     """
-    tid = _tid(viewer)
+    tid = require_township(viewer)
     q = (select(Target, Grid.ext_id, Village.name)
          .outerjoin(Grid, Grid.id == Target.grid_id)
          .outerjoin(Village, Village.id == Grid.village_id)
@@ -415,7 +400,7 @@ def unvisited_list(session: Session, viewer: Viewer, *, limit: int | None = 500,
 
 def unvisited_geojson(session: Session, township_id: int, basemap: Basemap
                       ) -> dict[str, Any]:
-    """Points of the targets not yet visited (``id``, ``k``)."""
+    """Return the points of the targets not yet visited (``id``, ``k``)."""
     rows = session.execute(
         select(Target.id, Target.kind, Target.lon, Target.lat)
         .where(Target.township_id == township_id, Target.lon.is_not(None),
@@ -432,8 +417,6 @@ def unvisited_geojson(session: Session, township_id: int, basemap: Basemap
 
 # ----------------------------------------------------------------------------- measures
 
-_RATE_COLS: Final = ("visit_rate", "in_home_rate", "response_rate", "resolution_rate",
-                     "satisfaction")
 _COUNT_COLS: Final = ("targets", "visited", "in_home", "visits", "issues", "responded",
                       "resolved", "rated", "satisfied", "overdue")
 
@@ -456,17 +439,17 @@ def _clean_row(r: dict[str, Any]) -> dict[str, Any]:
 def measures_drill(session: Session, viewer: Viewer, *, level: str = "township",
                    key: str | None = None, start: dt.date | None = None,
                    end: dt.date | None = None) -> dict[str, Any]:
-    """Measures with drill-down (点村知户、点户知人、点人知情): township → its villages →
-    a village's grids → a grid's targets.
+    """Return the measures at one level of the drill-down (点村知户、点户知人、点人知情).
 
-    ``level`` is what is listed: ``township`` (the township row and its villages),
-    ``village`` (the grids of village ``key``), ``grid`` (the targets of grid ``key``,
-    names masked unless the viewer may see them).
+    Township → its villages → a village's grids → a grid's targets. ``level`` is what
+    is listed: ``township`` (the township row and its villages), ``village`` (the grids
+    of village ``key``), ``grid`` (the targets of grid ``key``, names masked unless the
+    viewer may see them).
     """
     if level not in ("township", "village", "grid"):
         raise ValueError(f'`level` was "{level}" but is expected to be in '
                          '["township", "village", "grid"]')
-    tid = _tid(viewer)
+    tid = require_township(viewer)
     m = compute_measures(session, tid, start=start, end=end,
                          levels=("township", "village", "grid"))
     town = _clean_row(m["township"].to_dict("records")[0])
@@ -510,8 +493,8 @@ def _grid_targets(session: Session, viewer: Viewer, grid: Grid) -> list[dict[str
         d["settled"] |= outcome in SETTLED_OUTCOMES
         d["in_home"] |= outcome == "visited" and mode == "in_home"
         d["last"] = max(d["last"], at) if d["last"] else at
-    iss = Counter()
-    open_iss = Counter()
+    iss: Counter[int] = Counter()
+    open_iss: Counter[int] = Counter()
     for tid_, status in session.execute(
             select(Issue.target_id, Issue.status).join(Target, Target.id == Issue.target_id)
             .where(Target.grid_id == grid.id)):
@@ -533,7 +516,7 @@ def _grid_targets(session: Session, viewer: Viewer, grid: Grid) -> list[dict[str
 # ----------------------------------------------------------------------------- issues
 
 def _issue_query(viewer: Viewer, *, open_only: bool, mine: bool) -> Any:
-    tid = _tid(viewer)
+    tid = require_township(viewer)
     q = (select(Issue, Target, Grid.ext_id, Cadre.name)
          .outerjoin(Target, Target.id == Issue.target_id)
          .outerjoin(Grid, Grid.id == Target.grid_id)
@@ -545,6 +528,10 @@ def _issue_query(viewer: Viewer, *, open_only: bool, mine: bool) -> Any:
         q = q.where(Issue.owner_cadre_id == (viewer.cadre_id if viewer.cadre_id is not None
                                              else -1))
     return q
+
+
+#: Warning levels as the issue lists name them (always in Chinese, as the ledger does).
+_WARNING_LABELS: Final = {w: LABELS[w][0] for w in ("red", "yellow")}
 
 
 def _issue_dict(session: Session, viewer: Viewer, i: Issue, t: Target | None,
@@ -563,7 +550,7 @@ def _issue_dict(session: Session, viewer: Viewer, i: Issue, t: Target | None,
         target_name=name, phone=phone, address=t.address if t else None, grid=grid,
         owner=owner if personal or viewer.role == "planner" else mask_name(owner),
         unit=i.unit, deadline=i.deadline.isoformat() if i.deadline else None,
-        warning=warn, warning_label={"red": "红色预警", "yellow": "黄色预警"}.get(warn or "", ""),
+        warning=warn, warning_label=_WARNING_LABELS.get(warn or "", ""),
         supervised=i.supervised,
         raised_at=i.raised_at.isoformat(sep=" ", timespec="minutes"), version=i.version,
         page=f"/issues/{i.id}")
@@ -572,11 +559,14 @@ def _issue_dict(session: Session, viewer: Viewer, i: Issue, t: Target | None,
 def issues_list(session: Session, viewer: Viewer, *, open_only: bool = True,
                 mine: bool = False, limit: int | None = 500, today: dt.date | None = None
                 ) -> tuple[list[dict[str, Any]], int]:
-    """Issues of the township (a cadre: only its own), warnings first; (rows, total)."""
+    """Return the issues of the township (a cadre: only its own), warnings first.
+
+    Returns (rows, total count).
+    """
     today = today or local_now().date()
     q = _issue_query(viewer, open_only=open_only, mine=mine)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    cfg = ledger_mod.get_config(session, _tid(viewer))
+    cfg = ledger_mod.get_config(session, require_township(viewer))
     rows = [_issue_dict(session, viewer, i, t, g, o, today, cfg)
             for i, t, g, o in session.execute(
                 q.order_by(Issue.deadline.is_(None), Issue.deadline, Issue.id).limit(limit))]
@@ -587,9 +577,9 @@ def issues_list(session: Session, viewer: Viewer, *, open_only: bool = True,
 
 def issues_geojson(session: Session, viewer: Viewer, basemap: Basemap, *,
                    open_only: bool = True) -> dict[str, Any]:
-    """Issues with a located target as points: ``id``, ``cat``, ``warn``."""
+    """Return the issues with a located target as points: ``id``, ``cat``, ``warn``."""
     today = local_now().date()
-    cfg = ledger_mod.get_config(session, _tid(viewer))
+    cfg = ledger_mod.get_config(session, require_township(viewer))
     rows = [(i, t) for i, t, _g, _o in session.execute(
         _issue_query(viewer, open_only=open_only, mine=False).order_by(Issue.id))
         if t is not None and t.lon is not None]
@@ -603,13 +593,31 @@ def issues_geojson(session: Session, viewer: Viewer, basemap: Basemap, *,
         for (i, _t), x, y in zip(rows, lon, lat, strict=True)]}
 
 
-def category_colors(session: Session, township_id: int) -> dict[str, str]:
-    """A colour per issue category of the township."""
-    cats = ledger_mod.get_config(session, township_id).categories()
-    return {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(cats)}
+def issue_category_legend(session: Session, township_id: int
+                          ) -> tuple[dict[str, str], list[list[str]]]:
+    """Return a colour per issue category of the township, and the map's legend.
+
+    Every category of the township's ledger settings gets a colour
+    (:func:`~zoufang.web.maps.category_colors`); the legend lists the standard ones
+    (:data:`zoufang.campaign.issues.CATEGORIES`) by their names.
+    """
+    cfg = ledger_mod.get_config(session, township_id)
+    colors = category_colors(list(cfg.categories()))
+    legend = [[c, ledger_mod.category_label(k, cfg)] for k, c in colors.items()
+              if k in ledger_mod.CATEGORIES]
+    return colors, legend
 
 
-def _issue_for(session: Session, viewer: Viewer, issue_id: int) -> Issue:
+def get_issue(session: Session, viewer: Viewer, issue_id: int) -> Issue:
+    """Return the issue ``issue_id`` if the viewer may open it.
+
+    Raises
+    ------
+    NotFound
+        No such issue in the viewer's township (or the viewer is an admin).
+    Forbidden
+        A cadre asked for an issue it does not own.
+    """
     i = session.get(Issue, issue_id)
     if i is None or i.township_id != viewer.township_id or viewer.role == "admin":
         raise NotFound(f"no issue #{issue_id}")
@@ -619,17 +627,9 @@ def _issue_for(session: Session, viewer: Viewer, issue_id: int) -> Issue:
     return i
 
 
-#: Issue actions each role may take (cadres only on their own issues).
-ROLE_ACTIONS: Final[dict[str, frozenset[str]]] = {
-    "planner": frozenset(ledger_mod.TRANSITIONS) | {"rate"},
-    "cadre": frozenset(ledger_mod.TRANSITIONS) - {"supervise", "unsupervise"} | {"rate"},
-    "leader": frozenset({"supervise", "unsupervise", "note"}),
-}
-
-
 def issue_detail(session: Session, viewer: Viewer, issue_id: int) -> dict[str, Any]:
-    """One issue with its history and the actions the viewer may take now."""
-    i = _issue_for(session, viewer, issue_id)
+    """Return one issue with its history and the actions the viewer may take now."""
+    i = get_issue(session, viewer, issue_id)
     t = session.get(Target, i.target_id) if i.target_id else None
     grid = session.get(Grid, t.grid_id) if t is not None and t.grid_id else None
     owner = session.get(Cadre, i.owner_cadre_id) if i.owner_cadre_id else None
@@ -654,108 +654,33 @@ def issue_detail(session: Session, viewer: Viewer, issue_id: int) -> dict[str, A
     return out
 
 
-def apply_issue_action(session: Session, viewer: Viewer, issue_id: int, action: str,
-                       values: dict[str, Any]) -> dict[str, Any]:
-    """Apply a lifecycle action (the ledger's rules) as the viewer; returns the issue.
-
-    Raises
-    ------
-    Forbidden
-        The viewer's role may not take ``action``.
-    TransitionRefused, IssueConflict
-        From :func:`zoufang.campaign.issues.move_issue`.
-    """
-    i = _issue_for(session, viewer, issue_id)
-    if action not in ROLE_ACTIONS.get(viewer.role, frozenset()):
-        raise Forbidden(f"a {viewer.role} may not '{action}' an issue")
-    fields = {k: v for k, v in values.items()
-              if k in ("unit", "handler", "deadline", "result", "explanation", "category",
-                       "responsibility", "urgency") and v not in (None, "")}
-    version = values.get("version")
-    ledger_mod.move_issue(
-        session, i.id, action, actor=viewer.name, reason=values.get("reason") or None,
-        rating=values.get("rating") or None,
-        expected_version=int(version) if str(version or "").isdigit() else None, **fields)
-    return issue_detail(session, viewer, issue_id)
+def hotspots(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    """Return the hotspots of open issues of the township (no personal data)."""
+    return [h.to_dict() for h in find_hotspots(session, require_township(viewer),
+                                               open_only=True)]
 
 
 # ----------------------------------------------------------------------------- field
 
-def record_field_visit(session: Session, viewer: Viewer, form: dict[str, Any]
-                       ) -> dict[str, Any]:
-    """Record a visit by the viewer (a cadre) and, if given, the issue raised in it.
+def visit_form_choices(session: Session, township_id: int | None) -> dict[str, Any]:
+    """Return the choices of the visit form: code -> Chinese name of each field.
 
-    ``form``: ``target`` (编号), ``mode``, ``outcome``, ``at`` (local time, default now),
-    ``card``/``survey``/``leaflet``/``solved`` (booleans), ``notes``, ``lon``/``lat``
-    (the phone's GPS point), and optionally ``category``, ``responsibility``,
-    ``urgency``, ``text`` for an issue. One transaction: both land or neither.
-
-    Until visit areas exist any target of the cadre's township can be recorded by its
-    number; the answer names the target by number only (no personal data).
+    ``modes``, ``outcomes``, ``four_ones``, and the township's issue ``categories``
+    (the default ledger settings without a township), ``responsibilities``,
+    ``urgencies``.
     """
-    if viewer.role != "cadre" or viewer.cadre_id is None:
-        raise Forbidden("only a field cadre linked to a cadre record can record visits")
-    tid = _tid(viewer)
-    cadre = session.get(Cadre, viewer.cadre_id)
-    if cadre is None or cadre.township_id != tid:
-        raise Forbidden("your cadre record is not in your township")
-
-    def _f(name: str) -> float | None:
-        v = form.get(name)
-        try:
-            return float(v) if v not in (None, "") else None
-        except (TypeError, ValueError):
-            return math.nan
-
-    lon, lat = _f("lon"), _f("lat")
-    problems: list[Problem] = []
-    if (lon is not None and math.isnan(lon)) or (lat is not None and math.isnan(lat)):
-        problems.append(Problem("visit", None, "gps", "the GPS point is not a number"))
-        lon = lat = None
-    ref = str(form.get("target") or "").strip()
-    if not ref:
-        problems.append(Problem("visit", None, "target", "the target's number is missing"))
-    text = str(form.get("text") or "").strip()
-    if problems:
-        raise ValidationError("visit refused, nothing recorded", problems)
-    at = form.get("at") or local_now()
-    if isinstance(at, str):
-        at = at.replace("T", " ")
-    tgt = session.scalar(select(Target).where(Target.township_id == tid,
-                                              Target.ext_id == ref))
-    if tgt is None:
-        raise ValidationError("visit refused, nothing recorded", [Problem(
-            "visit", None, "target", f"no target {ref!r} in your township")])
-    v = record_visit(session, township_id=tid, target=tgt.ext_id, cadre=cadre.ext_id,
-                     at=at, mode=str(form.get("mode") or ""),
-                     outcome=str(form.get("outcome") or ""),
-                     four_ones={k: _truthy(form.get(k)) for k in FOUR_ONES},
-                     notes=form.get("notes") or None, lon=lon, lat=lat,
-                     campaign_id=_campaign_id(session, tid), recorded_by=viewer.name)
-    issue_id = None
-    if text or form.get("category"):  # an error here rolls the visit back too
-        issue = ledger_mod.record_issue(
-            session, visit_id=v.id, category=str(form.get("category") or ""),
-            responsibility=str(form.get("responsibility") or "township"),
-            urgency=str(form.get("urgency") or "normal"), text=text, actor=viewer.name)
-        issue_id = issue.id
-    return {"visit_id": v.id, "target": tgt.ext_id, "outcome": v.outcome,
-            "at": v.at.isoformat(sep=" ", timespec="minutes"), "issue_id": issue_id}
-
-
-def _truthy(v: Any) -> bool:
-    return str(v).lower() in ("1", "true", "on", "yes", "y") if v is not None else False
-
-
-def _campaign_id(session: Session, township_id: int) -> int | None:
-    from zoufang.campaign.store import Campaign
-
-    return session.scalar(select(Campaign.id).where(Campaign.township_id == township_id)
-                          .order_by(Campaign.id.desc()).limit(1))
+    cfg = (ledger_mod.get_config(session, township_id) if township_id
+           else ledger_mod.LedgerConfig())
+    return {"modes": {k: v[0] for k, v in MODES.items()},
+            "outcomes": {k: v[0] for k, v in OUTCOMES.items()},
+            "four_ones": FOUR_ONES,
+            "categories": {k: v[0] for k, v in cfg.categories().items()},
+            "responsibilities": {k: v[0] for k, v in ledger_mod.RESPONSIBILITIES.items()},
+            "urgencies": {k: v[0] for k, v in ledger_mod.URGENCIES.items()}}
 
 
 def my_visits(session: Session, viewer: Viewer, *, limit: int = 50) -> list[dict[str, Any]]:
-    """The cadre's latest visits (target by number only)."""
+    """Return the cadre's latest visits (target by number only)."""
     if viewer.cadre_id is None:
         return []
     return [dict(id=v.id, target=ext, at=v.at.isoformat(sep=" ", timespec="minutes"),
@@ -768,8 +693,11 @@ def my_visits(session: Session, viewer: Viewer, *, limit: int = 50) -> list[dict
 
 
 def my_area(session: Session, viewer: Viewer, ids: set[int]) -> list[dict[str, Any]]:
-    """The targets of the cadre's own area (``ids``), with contacts, whether they are
-    visited (a settled visit by anyone) and when last tried; unvisited first."""
+    """Return the targets of the cadre's own area (``ids``), with contacts; unvisited first.
+
+    Each row says whether the target is visited (a settled visit by anyone) and when it
+    was last tried.
+    """
     if not ids:
         return []
     settled = set(session.scalars(select(Visit.target_id).where(
@@ -789,41 +717,91 @@ def my_area(session: Session, viewer: Viewer, ids: set[int]) -> list[dict[str, A
     return rows
 
 
-def hotspots(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
-    """Hotspots of open issues of the township (no personal data)."""
-    return [h.to_dict() for h in find_hotspots(session, _tid(viewer), open_only=True)]
+def cadre_day(session: Session, viewer: Viewer, day: dt.date | None = None,
+              phase: str | None = None) -> tuple[rx.CadreRoute, rx.DayView | None] | None:
+    """Return the viewer's own route and the chosen day (with names: it visits them).
 
-
-# ----------------------------------------------------------------------------- exports
-
-def export_ledger(session: Session, viewer: Viewer, *, start: dt.date | None = None,
-                  end: dt.date | None = None) -> tuple[bytes, str, bool, dict[str, int]]:
-    """The ledger's standard tables as one .xlsx (masked unless the viewer sees personal
-    data); returns (bytes, file name, personal?, rows per table). The caller audits.
+    The route is of the current route plan of the township's newest campaign (as
+    :mod:`zoufang.web.scope` picks the area); ``day`` defaults to today or the next
+    route day. None while there is no route plan (or the user is not a cadre). Only
+    ``viewer.cadre_id`` is ever looked up: no other cadre's route can be asked for.
     """
-    from zoufang.campaign.exports import export_tables, write_xlsx
-
-    tid = _tid(viewer)
-    personal = sees_personal(session, viewer)
-    tables = export_tables(session, tid, start=start, end=end, mask=not personal)
-    with tempfile.TemporaryDirectory(prefix="zoufang-export-") as tmp:
-        path = write_xlsx(tables, Path(tmp) / "ledger.xlsx")
-        data = path.read_bytes()
-    town = session.get(Township, tid)
-    name = f"{town.name if town else tid}-走访台账-{local_now():%Y%m%d}.xlsx"
-    return data, name, personal, {k: len(v) for k, v in tables.items()}
-
-
-def has_visits(session: Session, township_id: int) -> bool:
-    """Does the township have any visit recorded?"""
-    return bool(session.scalar(select(exists().where(Visit.township_id == township_id))))
+    if viewer.cadre_id is None or viewer.township_id is None:
+        return None
+    camp = newest_campaign_id(session, viewer.township_id)
+    if camp is None:
+        return None
+    cr = rx.cadre_route(session, camp, viewer.cadre_id, day=day, phase=phase,
+                        today=local_now().date())
+    if cr is None:
+        return None
+    view = (rx.load_day(session, cr.plan.id, viewer.cadre_id, cr.day, reveal=True)
+            if cr.day is not None else None)
+    return cr, view
 
 
-def kinds_legend() -> list[list[str]]:
-    """Legend entries of target kinds."""
-    return [[c, kind_label(k)] for k, c in KIND_COLORS.items()]
+def route_plan_overview(session: Session, township_id: int | None, phase: str
+                        ) -> tuple[Any, dict[str, list[str]]]:
+    """Return the current route plan of ``phase`` (its result) and every cadre's days.
+
+    The plan is of the township's newest campaign; ``(None, {})`` while there is none.
+    Days map cadre 编号 -> ISO dates.
+    """
+    camp = newest_campaign_id(session, township_id) if township_id is not None else None
+    plan = current_route_plan(session, camp, phase) if camp is not None else None
+    if plan is None:
+        return None, {}
+    days = {k: [d.isoformat() for d in v] for k, v in rx.plan_days(session, plan.id).items()}
+    return plan_result(session, plan), days
 
 
-def iter_codes(values: Iterable[Any]) -> list[str]:
-    """Sorted unique non-empty string values."""
-    return sorted({str(v) for v in values if v not in (None, "")})
+def route_day(session: Session, township_id: int | None, phase: str, cadre: str,
+              day: dt.date) -> rx.DayView:
+    """Return one cadre-day of the current route plan of ``phase``, with residents' names.
+
+    Raises
+    ------
+    NotFound
+        The township has no campaign yet.
+    """
+    camp = newest_campaign_id(session, township_id) if township_id is not None else None
+    if camp is None:
+        raise NotFound("the township has no campaign yet")
+    plan = rx.find_plan(session, camp, phase)
+    return rx.load_day(session, plan.id, cadre, day, reveal=True)
+
+
+# ----------------------------------------------------------------------------- admin
+
+def users_list(session: Session) -> list[dict[str, Any]]:
+    """Return every user by name (no password hashes)."""
+    return [dict(id=u.id, name=u.name, role=u.role, township_id=u.township_id,
+                 cadre_id=u.cadre_id, personal_data=u.personal_data, active=u.active,
+                 last_login_at=u.last_login_at.isoformat() if u.last_login_at else None)
+            for u in session.scalars(select(User).order_by(User.name))]
+
+
+def audit_entries(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Return the latest ``limit`` entries of the audit log, newest first."""
+    return [dict(id=a.id, at=a.at.isoformat(), user=a.user_name, action=a.action,
+                 township_id=a.township_id, personal=a.personal, detail=a.detail, ip=a.ip)
+            for a in session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
+                                     .limit(limit))]
+
+
+def admin_overview(session: Session, *, limit: int = 200) -> dict[str, Any]:
+    """Return what the admin page shows: users, the latest audit entries, townships.
+
+    ``users`` by role and name, with their township's name and cadre's 编号;
+    ``entries`` the latest ``limit`` :class:`~zoufang.campaign.store.AuditEntry` rows;
+    ``towns`` township id -> name.
+    """
+    towns = dict(session.execute(select(Township.id, Township.name)).all())
+    cadres = dict(session.execute(select(Cadre.id, Cadre.ext_id)).all())
+    users = [dict(name=u.name, role=u.role, township=towns.get(u.township_id or -1),
+                  cadre=cadres.get(u.cadre_id or -1), personal=u.personal_data,
+                  active=u.active, last=u.last_login_at)
+             for u in session.scalars(select(User).order_by(User.role, User.name))]
+    entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
+                                   .limit(limit)))
+    return {"users": users, "entries": entries, "towns": towns}

@@ -1,0 +1,248 @@
+"""What the pages and the JSON API do to the store as the viewer (imports, visits, issues).
+
+Imports of uploaded files, visits recorded in the field, issue actions and exports.
+Views parse the request, call one action here (reads are in :mod:`zoufang.web.queries`)
+and serialise its answer. Each action checks what the viewer may do
+(:mod:`zoufang.web.scope`) and hands the work to the campaign layer, which applies the
+same rules and gives the same errors as the CLI: bad input raises
+:class:`~zoufang._errors.ValidationError` listing every problem, a refused action
+:class:`~zoufang.web.errors.Forbidden`. Exports return the file's bytes; the caller
+writes the audit line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zoufang._errors import Problem, ValidationError
+from zoufang.campaign import issues as ledger_mod
+from zoufang.campaign.store import Cadre, Target, Township, local_now
+from zoufang.campaign.store.lookup import newest_campaign_id
+from zoufang.campaign.visits import FOUR_ONES, record_visit
+from zoufang.web.errors import Forbidden, NotFound
+from zoufang.web.queries import get_issue, issue_detail, require_township
+from zoufang.web.scope import ROLE_ACTIONS, sees_personal
+from zoufang.web.security import Viewer
+
+__all__ = [
+    "IMPORT_SUFFIXES", "apply_issue_action", "export_arrangement", "export_ledger",
+    "import_upload", "record_field_visit",
+]
+
+#: File types an upload may have (a Shapefile is several files: use the CLI).
+IMPORT_SUFFIXES: Final = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".geojson", ".json",
+                          ".gpkg")
+#: Issue fields an action may set from the request.
+_ISSUE_FIELDS: Final = ("unit", "handler", "deadline", "result", "explanation", "category",
+                        "responsibility", "urgency")
+
+
+# ----------------------------------------------------------------------------- imports
+
+def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
+                  filename: str, data: bytes, *, crs: str | None = None,
+                  skip_invalid: bool = False) -> dict[str, Any]:
+    """Import an uploaded file with the CLI's importer (same checks, same errors).
+
+    Returns the import report as a dict; the rejected rows (with ``skip_invalid``) come
+    back in ``rejected_rows`` rather than as a file on the server.
+
+    Raises
+    ------
+    ValidationError
+        The file was refused (every problem listed), or its type is not accepted.
+    """
+    from zoufang.campaign.imports.importer import KINDS_OF_IMPORT, import_file
+
+    if what not in KINDS_OF_IMPORT:
+        raise ValidationError("unknown import", [Problem(
+            "upload", None, "kind", f'kind was "{what}" but is expected to be in '
+            f"{list(KINDS_OF_IMPORT)}")])
+    name = os.path.basename(filename.replace("\\", "/")).strip() or "upload.csv"
+    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*') or "upload"
+    if Path(name).suffix.lower() not in IMPORT_SUFFIXES:
+        raise ValidationError(f"{name}: file type not accepted", [Problem(
+            name, None, None, "expected one of " + ", ".join(IMPORT_SUFFIXES)
+            + " (a Shapefile: convert it to GeoPackage or import it with the CLI)",
+            code="format")])
+    with tempfile.TemporaryDirectory(prefix="zoufang-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        options: dict[str, Any] = {"crs": crs or None, "township": township_name,
+                                   "skip_invalid": skip_invalid,
+                                   "rejects_path": Path(tmp) / "rejected.csv"}
+        report = import_file(store, what, path, **options)
+        out = report.to_dict()
+        rejects = Path(tmp) / "rejected.csv"
+        out["rejected_rows"] = (rejects.read_text(encoding="utf-8-sig")
+                                if report.rejected and rejects.exists() else None)
+        out["rejects_file"] = None
+    return out
+
+
+# ----------------------------------------------------------------------------- field
+
+def _truthy(v: Any) -> bool:
+    return str(v).lower() in ("1", "true", "on", "yes", "y") if v is not None else False
+
+
+def record_field_visit(session: Session, viewer: Viewer, form: dict[str, Any]
+                       ) -> dict[str, Any]:
+    """Record a visit by the viewer (a cadre) and, if given, the issue raised in it.
+
+    ``form``: ``target`` (编号), ``mode``, ``outcome``, ``at`` (local time, default now),
+    ``card``/``survey``/``leaflet``/``solved`` (booleans), ``notes``, ``lon``/``lat``
+    (the phone's GPS point, WGS-84 degrees), and optionally ``category``,
+    ``responsibility``, ``urgency``, ``text`` for an issue. One transaction: both land
+    or neither.
+
+    Any target of the cadre's township can be recorded by its number; the answer names
+    the target by number only (no personal data).
+
+    Raises
+    ------
+    Forbidden
+        The viewer is not a field cadre linked to a cadre record of its township.
+    ValidationError
+        The form is incomplete or wrong (nothing recorded).
+    """
+    if viewer.role != "cadre" or viewer.cadre_id is None:
+        raise Forbidden("only a field cadre linked to a cadre record can record visits")
+    tid = require_township(viewer)
+    cadre = session.get(Cadre, viewer.cadre_id)
+    if cadre is None or cadre.township_id != tid:
+        raise Forbidden("your cadre record is not in your township")
+
+    def _f(name: str) -> float | None:
+        v = form.get(name)
+        try:
+            return float(v) if v not in (None, "") else None
+        except (TypeError, ValueError):
+            return math.nan
+
+    lon, lat = _f("lon"), _f("lat")
+    problems: list[Problem] = []
+    if (lon is not None and math.isnan(lon)) or (lat is not None and math.isnan(lat)):
+        problems.append(Problem("visit", None, "gps", "the GPS point is not a number"))
+        lon = lat = None
+    ref = str(form.get("target") or "").strip()
+    if not ref:
+        problems.append(Problem("visit", None, "target", "the target's number is missing"))
+    text = str(form.get("text") or "").strip()
+    if problems:
+        raise ValidationError("visit refused, nothing recorded", problems)
+    at = form.get("at") or local_now()
+    if isinstance(at, str):
+        at = at.replace("T", " ")
+    tgt = session.scalar(select(Target).where(Target.township_id == tid,
+                                              Target.ext_id == ref))
+    if tgt is None:
+        raise ValidationError("visit refused, nothing recorded", [Problem(
+            "visit", None, "target", f"no target {ref!r} in your township")])
+    v = record_visit(session, township_id=tid, target=tgt.ext_id, cadre=cadre.ext_id,
+                     at=at, mode=str(form.get("mode") or ""),
+                     outcome=str(form.get("outcome") or ""),
+                     four_ones={k: _truthy(form.get(k)) for k in FOUR_ONES},
+                     notes=form.get("notes") or None, lon=lon, lat=lat,
+                     campaign_id=newest_campaign_id(session, tid), recorded_by=viewer.name)
+    issue_id = None
+    if text or form.get("category"):  # an error here rolls the visit back too
+        issue = ledger_mod.record_issue(
+            session, visit_id=v.id, category=str(form.get("category") or ""),
+            responsibility=str(form.get("responsibility") or "township"),
+            urgency=str(form.get("urgency") or "normal"), text=text, actor=viewer.name)
+        issue_id = issue.id
+    return {"visit_id": v.id, "target": tgt.ext_id, "outcome": v.outcome,
+            "at": v.at.isoformat(sep=" ", timespec="minutes"), "issue_id": issue_id}
+
+
+# ----------------------------------------------------------------------------- issues
+
+def apply_issue_action(session: Session, viewer: Viewer, issue_id: int, action: str,
+                       values: dict[str, Any]) -> dict[str, Any]:
+    """Apply a lifecycle action (the ledger's rules) as the viewer; returns the issue.
+
+    ``values`` holds the action's fields (``unit``, ``handler``, ``deadline``,
+    ``result``, ``explanation``, ``category``, ``responsibility``, ``urgency``), a
+    ``reason``, a ``rating`` and the ``version`` the viewer read.
+
+    Raises
+    ------
+    NotFound, Forbidden
+        The viewer may not open the issue, or its role may not take ``action``
+        (:data:`zoufang.web.scope.ROLE_ACTIONS`).
+    TransitionRefused, IssueConflict
+        From :func:`zoufang.campaign.issues.move_issue`.
+    """
+    i = get_issue(session, viewer, issue_id)
+    if action not in ROLE_ACTIONS.get(viewer.role, frozenset()):
+        raise Forbidden(f"a {viewer.role} may not '{action}' an issue")
+    fields = {k: v for k, v in values.items()
+              if k in _ISSUE_FIELDS and v not in (None, "")}
+    version = values.get("version")
+    ledger_mod.move_issue(
+        session, i.id, action, actor=viewer.name, reason=values.get("reason") or None,
+        rating=values.get("rating") or None,
+        expected_version=int(version) if str(version or "").isdigit() else None, **fields)
+    return issue_detail(session, viewer, issue_id)
+
+
+# ----------------------------------------------------------------------------- exports
+
+def export_ledger(session: Session, viewer: Viewer, *, start: dt.date | None = None,
+                  end: dt.date | None = None) -> tuple[bytes, str, bool, dict[str, int]]:
+    """Write the ledger's standard tables as one .xlsx (the caller audits).
+
+    Personal data is masked unless the viewer sees it. Returns (bytes, file name,
+    personal?, rows per table).
+    """
+    from zoufang.campaign.exports import export_tables, write_xlsx
+
+    tid = require_township(viewer)
+    personal = sees_personal(session, viewer)
+    tables = export_tables(session, tid, start=start, end=end, mask=not personal)
+    with tempfile.TemporaryDirectory(prefix="zoufang-export-") as tmp:
+        path = write_xlsx(tables, Path(tmp) / "ledger.xlsx")
+        data = path.read_bytes()
+    town = session.get(Township, tid)
+    name = f"{town.name if town else tid}-走访台账-{local_now():%Y%m%d}.xlsx"
+    return data, name, personal, {k: len(v) for k, v in tables.items()}
+
+
+def export_arrangement(store: Any, planning: Any, viewer: Viewer, fmt: str
+                       ) -> tuple[bytes, str]:
+    """Write the arrangement table (安排表) of the current plan as .csv or .xlsx.
+
+    The cadres' phones are not masked: a planner's copy (the caller audits). Returns
+    (bytes, file name). ``planning`` is the app's :class:`~zoufang.web.jobs.Planning`.
+
+    Raises
+    ------
+    ValueError
+        ``fmt`` is neither ``csv`` nor ``xlsx``.
+    NotFound
+        The township has no plan yet.
+    """
+    from zoufang.campaign.arrangement import write_arrangement
+
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f'format was "{fmt}" but is expected to be in ["csv", "xlsx"]')
+    if planning.latest(viewer.township_id if viewer.township_id is not None else -1) \
+            is None:
+        raise NotFound("no plan yet: plan the visit areas first")
+    with store.session() as s:
+        town = s.get(Township, viewer.township_id)
+        tname = town.name if town else None
+    with tempfile.TemporaryDirectory(prefix="zoufang-arr-") as tmp:
+        path = Path(tmp) / f"arrangement.{fmt}"
+        arr = write_arrangement(store, path, township=tname, masked=False)
+        data = path.read_bytes()
+    return data, f"{arr.title}.{fmt}" if hasattr(arr, "title") else f"安排表.{fmt}"
