@@ -45,8 +45,8 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 
-from zoufang.campaign.store import open_store  # noqa: E402
 from zoufang.campaign.measures import compute_measures, weekly_summary  # noqa: E402
+from zoufang.campaign.store import open_store  # noqa: E402
 
 T0 = dt.datetime(2022, 3, 1)
 STATUSES = ("recorded", "assessed", "handed_over", "in_progress", "reported", "closed")
@@ -246,8 +246,9 @@ def load_pg(url: str, d: dict[str, pd.DataFrame]) -> None:
 # ----------------------------------------------------------------------------- timing
 
 def time_it(store: Any, fn: Any, repeat: int) -> tuple[float, float, Any]:
-    """Best and median seconds of ``repeat`` calls of ``fn(conn)``, each on a fresh
-    connection (pool disposed first).
+    """Time ``repeat`` calls of ``fn(conn)``: best and median seconds, and the last result.
+
+    Each call gets a fresh connection (the pool is disposed first).
     """
     times, out = [], None
     for _ in range(repeat):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from zoufang.cli import main
 
 
+@pytest.mark.slow
 def test_demo_builds_imports_and_reports(tmp_path: Path) -> None:
     """`zoufang demo --no-serve --json` imports every file and finds the planted defects.
 

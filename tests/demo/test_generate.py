@@ -1,6 +1,6 @@
-"""Tests of the demo township generator (zoufang.demo.generate).
+"""Tests of the demo township generator (zoufang.demo.generate): the files it writes.
 
-The demo is generated once per module (about a second) into a temporary directory and
+The demo is generated once per module (a few seconds) into a temporary directory and
 read back the way the importer reads a planner's files: GeoJSON through geopandas, the
 households CSV as GBK, the units workbook through pandas/openpyxl, the cadres CSV as
 UTF-8 with BOM.
@@ -63,7 +63,7 @@ def _true_points(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(demo: DemoFiles,
-                                                      tmp_path: Path) -> None:
+                                                     tmp_path: Path) -> None:
     """Two runs with one seed write identical bytes; another seed writes other data."""
     again = generate_demo(tmp_path / "again", seed=DEFAULT_SEED)
     for a, b in zip(demo.paths(), again.paths(), strict=True):
@@ -222,7 +222,7 @@ def test_every_target_lies_in_the_grid_named_in_its_row(grids: gpd.GeoDataFrame,
 
 
 def test_grids_have_exactly_one_gap_one_overlap_one_invalid(demo: DemoFiles,
-                                                           grids: gpd.GeoDataFrame) -> None:
+                                                            grids: gpd.GeoDataFrame) -> None:
     """One invalid polygon; one overlap and one gap larger than 100 m²; nothing else."""
     raw = gpd.read_file(demo.grids)
     assert (~raw.geometry.is_valid).sum() == 1

@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 
 from zoufang.campaign.integrity import run_checks
 from zoufang.campaign.issues import TRANSITIONS
-from zoufang.campaign.store import Issue, IssueEvent, Visit
 from zoufang.campaign.measures import compute_measures
-from zoufang.campaign.store import Cadre, Target
+from zoufang.campaign.store import Cadre, Issue, IssueEvent, Target, Visit
 from zoufang.demo.simulate import simulate_campaign
 
-from .ledger_world import World, backend, territory  # noqa: F401  (fixtures)
+from ..campaign.ledger_world import World
 
 
 def _grow(w: World, n_targets: int = 160, n_cadres: int = 6) -> None:
@@ -48,9 +47,11 @@ def _snapshot(w: World) -> tuple[list[tuple[object, ...]], list[tuple[object, ..
 
 @pytest.mark.slow
 def test_simulation_realistic_and_valid(territory: World) -> None:
-    """A small campaign: most targets visited, not-at-home visits repeated, issues in
-    every state of a campaign in its resolve phase (closed, in progress, overdue), every
-    history step allowed by the transition table, and the box-ticker caught.
+    """A simulated small campaign looks realistic and every history step in it is valid.
+
+    Most targets are visited, not-at-home visits repeated, issues are in every state of a
+    campaign in its resolve phase (closed, in progress, overdue), every history step is allowed
+    by the transition table, and the box-ticker is caught.
     """
     _grow(territory)
     r = simulate_campaign(territory.store, territory.township_id, territory.campaign_id, 3)
@@ -82,8 +83,9 @@ def test_simulation_realistic_and_valid(territory: World) -> None:
 
 
 def test_simulation_is_deterministic(territory: World, tmp_path_factory: object) -> None:
-    """The same store and seed give the same visits and history, row for row; another
-    seed gives others.
+    """The simulation is deterministic: the same store and seed give the same rows.
+
+    The visits and history are the same, row for row; another seed gives others.
     """
     _grow(territory, n_targets=60, n_cadres=4)
     simulate_campaign(territory.store, territory.township_id, territory.campaign_id, 11,

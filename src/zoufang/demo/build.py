@@ -18,14 +18,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 from zoufang.campaign.areas import plan_campaign
-from zoufang.campaign.store import open_store
-from zoufang.campaign.imports.importer import ImportReport, import_cadres, import_grids, import_targets
-from zoufang.campaign.store import Visit
-from zoufang.campaign.store import Township
+from zoufang.campaign.imports.importer import (
+    ImportReport,
+    import_cadres,
+    import_grids,
+    import_targets,
+)
 from zoufang.campaign.phases import create_campaign
 from zoufang.campaign.routes import RoutePlanResult, current_route_plan, plan_result, plan_routes
-from zoufang.demo.simulate import simulate_campaign
+from zoufang.campaign.store import Township, Visit, open_store
 from zoufang.campaign.summary import TownshipSummary, summarise
+from zoufang.demo.simulate import simulate_campaign
 
 __all__ = ["DemoResult", "DEMO_CAMPAIGN", "build_demo"]
 

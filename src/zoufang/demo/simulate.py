@@ -1,5 +1,6 @@
-"""A deterministic simulated campaign, so that the demo's measures, maps and exports have
-something real to show.
+"""A deterministic simulated campaign, for the demo's measures, maps and exports.
+
+It gives the demo something real to show.
 
 :func:`simulate_campaign` walks a campaign's phases (DOMAIN.md "Phases of one campaign")
 for every active cadre of a township:
@@ -10,8 +11,8 @@ for every active cadre of a township:
   concentrated push (集中走访). Households are visited in the evening (18:00–21:00) on
   weekdays and during the day at weekends (驻村夜访); units in office hours; what does
   not fit before 21:30 (18:00) waits for the next day. Consecutive visits are 12–25
-  minutes apart plus the ride between doors at 20 km/h. First attempts find nobody home 22 % of the time
-  (later attempts 15 %; at most three attempts, so about 1 % stay unvisited);
+  minutes apart plus the ride between doors at 20 km/h. First attempts find nobody home
+  22 % of the time (later attempts 15 %; at most three attempts, so about 1 % stay unvisited);
   1 % refuse; vacant and mobile households (空关户/流动户) are reached by phone or WeChat,
   other vacant ones found empty. In-home visits carry a GPS point within ~15 m of the
   target (9 in 10 times). One cadre, "the box-ticker", records every visit as done,
@@ -43,10 +44,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zoufang.campaign.store import Store
 from zoufang.campaign.issues import move_issue, record_issue
-from zoufang.campaign.store import Issue, Visit
-from zoufang.campaign.store import Cadre, Campaign, Target
+from zoufang.campaign.store import Cadre, Campaign, Issue, Store, Target, Visit
 
 __all__ = ["SimulationResult", "simulate_campaign"]
 
@@ -308,9 +307,11 @@ def _cadre_visits(rng: np.random.Generator, cadre: Cadre, run: list[Target],
 
 def _issue_life(s: Session, rng: np.random.Generator, v: tuple[Any, ...],
                 classify: tuple[dt.date, dt.date], until: dt.datetime) -> int:
-    """Record an issue raised in visit ``v`` (id, time, cadre name, channel), or by a
-    hotline call (None, time, operator, "hotline", target id, name, phone, campaign), and move it
-    through the lifecycle up to ``until``; return the number of history steps written.
+    """Record an issue and move it through the lifecycle up to ``until``.
+
+    The issue is raised in visit ``v`` (id, time, cadre name, channel), or by a hotline
+    call (None, time, operator, "hotline", target id, name, phone, campaign). Return the
+    number of history steps written.
     """
     visit_id, visit_at, cadre_name, channel = v[:4]
     cats = list(_CATEGORY_WEIGHTS)
