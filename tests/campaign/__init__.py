@@ -1,0 +1,1 @@
+"""Tests of the campaign layer: store, imports, visits, issues, measures, routes and exports."""

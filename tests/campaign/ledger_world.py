@@ -31,22 +31,15 @@ Issues::
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import shutil
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import pytest
 import shapely
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from zoufang.campaign.store import Store, open_store
 from zoufang.campaign.issues import move_issue, record_issue
-from zoufang.campaign.store import Cadre, Grid, Target, Township, Village
 from zoufang.campaign.phases import create_campaign
+from zoufang.campaign.store import Cadre, Grid, Store, Target, Township, Village
 from zoufang.campaign.visits import record_visit
 
 from ..builders import GRID_BOXES
@@ -183,112 +176,3 @@ def ids(store: Store, model: type, **where: object) -> list[int]:
         for k, v in where.items():
             q = q.where(getattr(model, k) == v)
         return list(s.scalars(q.order_by(model.id)))  # type: ignore[attr-defined]
-
-
-# --------------------------------------------------------------------------- fixtures
-#
-# Building the world through the real lifecycle takes a second on PostgreSQL, and the
-# ledger tests need a fresh copy each. So each world is built once per backend and run,
-# then every test gets a copy: SQLite copies the file; PostgreSQL (in this run's test
-# database) truncates every table and inserts the saved rows again, sequences reset.
-
-_SAVED: dict[tuple[str, str], tuple[Any, World]] = {}
-
-
-def _pg_url() -> str:
-    from ..conftest import IN_CI, PG_URL, _pg_problem, _reset_pg, _run_db_url
-
-    problem = _pg_problem()
-    if problem is not None:
-        msg = f"PostgreSQL/PostGIS not reachable at {PG_URL}: {problem}"
-        if IN_CI:
-            pytest.fail(msg + " (CI=true: PostgreSQL tests must run)")
-        pytest.skip(msg)
-    if not _SAVED:
-        _reset_pg()
-    return _run_db_url()
-
-
-def _pg_tables(conn: Any) -> list[str]:
-    return list(conn.scalars(text(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename NOT IN ('spatial_ref_sys', 'alembic_version')")))
-
-
-def _pg_restore(st: Store, rows: dict[str, list[dict[str, Any]]]) -> None:
-    from zoufang.campaign.store import Base
-
-    ours = [t.name for t in Base.metadata.sorted_tables]
-    with st.engine.begin() as c:  # DELETE, not TRUNCATE: 100 times faster on tiny tables
-        for name in [t for t in _pg_tables(c) if t not in ours] + ours[::-1]:
-            c.execute(text(f'DELETE FROM "{name}"'))
-        for table in Base.metadata.sorted_tables:
-            if rows.get(table.name):
-                c.execute(table.insert(), rows[table.name])
-            if "id" in table.c and table.c.id.autoincrement is not False:
-                n = max((r["id"] for r in rows.get(table.name, [])), default=0)
-                c.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                               f"{max(n, 1)}, {'true' if n else 'false'})"))
-
-
-def _saved(backend: str, name: str, builder: Callable[[Store], World],
-           factory: pytest.TempPathFactory) -> tuple[Any, World]:
-    key = (backend, name)
-    if key not in _SAVED:
-        if backend == "sqlite":
-            path = factory.mktemp("tpl") / (name + ".sqlite")
-            st = open_store(f"sqlite:///{path}")
-            w = builder(st)
-            st.dispose()
-            _SAVED[key] = (path, w)
-        else:
-            from zoufang.campaign.store import Base
-
-            st = open_store(_pg_url())
-            _pg_restore(st, {})
-            w = builder(st)
-            with st.engine.connect() as c:
-                rows = {t.name: [dict(r) for r in c.execute(t.select()).mappings()]
-                        for t in Base.metadata.sorted_tables}
-            st.dispose()
-            _SAVED[key] = (rows, w)
-    return _SAVED[key]
-
-
-@pytest.fixture(scope="session",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    """The store backend of a ledger test: sqlite or postgres."""
-    return str(request.param)
-
-
-def _copy(backend: str, name: str, builder: Callable[[Store], World],
-          factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[World]:
-    if backend == "sqlite":
-        path, w = _saved(backend, name, builder, factory)
-        dst = tmp_path / "zoufang.sqlite"
-        shutil.copyfile(path, dst)
-        st = open_store(f"sqlite:///{dst}")
-    else:
-        url = _pg_url()
-        rows, w = _saved(backend, name, builder, factory)
-        st = open_store(url)
-        _pg_restore(st, rows)
-    try:
-        yield dataclasses.replace(w, store=st, visits=dict(w.visits), issues=dict(w.issues))
-    finally:
-        st.dispose()
-
-
-@pytest.fixture
-def world(backend: str, tmp_path_factory: pytest.TempPathFactory,
-          tmp_path: Path) -> Iterator[World]:
-    """A fresh copy of the hand-built township of this module's docstring."""
-    yield from _copy(backend, "world", build_world, tmp_path_factory, tmp_path)
-
-
-@pytest.fixture
-def territory(backend: str, tmp_path_factory: pytest.TempPathFactory,
-              tmp_path: Path) -> Iterator[World]:
-    """A fresh copy of the hand-built territory, targets and cadres, without any visit."""
-    yield from _copy(backend, "territory", build_territory, tmp_path_factory, tmp_path)

@@ -21,20 +21,15 @@ C2 and C3 stay in the store (inactive): C3's user ``cadre3`` has no route.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select, update
 
 from zoufang.campaign.areas import plan_campaign
-from zoufang.campaign.store import Store
 from zoufang.campaign.issues import record_issue
-from zoufang.campaign.store import Cadre, Target
-from zoufang.campaign.store import RoutePlan
 from zoufang.campaign.routes import plan_routes, save_settings
+from zoufang.campaign.store import Cadre, RoutePlan, Store, Target
 
-from .ledger_world import World, _copy, backend, build_world  # noqa: F401
+from .ledger_world import World, build_world
 
 AS_OF = dt.datetime(2022, 3, 1)
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -77,10 +72,3 @@ def plan_id(store: Store) -> int:
         pid = s.scalar(select(RoutePlan.id).where(RoutePlan.status == "current"))
     assert pid is not None
     return pid
-
-
-@pytest.fixture
-def routed(backend: str, tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
-           tmp_path: Path) -> Iterator[World]:
-    """A fresh copy of the routed world on each backend."""
-    yield from _copy(backend, "routes", build_route_world, tmp_path_factory, tmp_path)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +26,6 @@ import shapely
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select, update
 
-from zoufang.campaign.store import AreaPlan, AreaTarget, MustGoAssignment, VisitArea
 from zoufang.campaign.areas import (
     NoPlanError,
     cadre_target_ids,
@@ -37,14 +35,23 @@ from zoufang.campaign.areas import (
     unlock,
 )
 from zoufang.campaign.arrangement import ARRANGEMENT_HEADERS, write_arrangement
-from zoufang.campaign.store import Store
 from zoufang.campaign.imports.importer import import_cadres, import_grids, import_targets
-from zoufang.campaign.store import Cadre, Campaign, Target, Township
 from zoufang.campaign.phases import create_campaign
+from zoufang.campaign.store import (
+    AreaPlan,
+    AreaTarget,
+    Cadre,
+    Campaign,
+    MustGoAssignment,
+    Store,
+    Target,
+    Township,
+    VisitArea,
+)
 from zoufang.cli import main
 from zoufang.planner.areas import AreaInputError, InfeasibleAreasError
 
-from .test_import import CADRE_HEAD, HEAD, write_csv
+from .imports.test_importer import CADRE_HEAD, HEAD, write_csv
 
 LON0, LAT0, STEP = 116.60, 37.40, 0.01
 CAMPAIGN = "2024年大走访"
@@ -470,10 +477,12 @@ def test_cli_create_campaign(store: Store, tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the demo township
 
 
+@pytest.mark.slow
 def test_demo_township_plan(tmp_path: Path) -> None:
     """The demo (12,700 targets, 150 cadres): a sound plan, then a re-plan with a lock.
 
-    SQLite only; the solve and the re-plan each take a few seconds.
+    SQLite only; building the demo and the two solves take about 40 s. How fast the
+    solve is, is measured by ``benchmarks/bench_areas.py``, not asserted here.
     """
     from zoufang.campaign.store import open_store
     from zoufang.demo.build import build_demo
@@ -482,9 +491,7 @@ def test_demo_township_plan(tmp_path: Path) -> None:
     build_demo(tmp_path / "demo", db_url=db, routes=False)
     store = open_store(db)
     try:
-        t0 = time.perf_counter()
         res = plan_campaign(store, time_limit_s=30)
-        assert time.perf_counter() - t0 < 30
         assert res.n_areas == 150 and res.ok, res.violations
         assert res.figures["covered_pct"] == 100.0 and res.figures["contiguous_pct"] == 100.0
         assert res.figures["balance_max"] <= 0.05

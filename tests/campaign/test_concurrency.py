@@ -1,6 +1,7 @@
-"""Two cadres updating one issue at once: one wins, the other gets a clear conflict, and
-nothing is lost — with real threads, each with its own session and connection, on SQLite
-and on PostgreSQL.
+"""Concurrent updates of one issue: one wins, the other gets a clear conflict, nothing is lost.
+
+Two cadres update one issue at once, with real threads, each with its own session and
+connection, on SQLite and on PostgreSQL.
 """
 
 # ruff: noqa: F811  (the ledger_world fixtures are imported by name)
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from zoufang.campaign.issues import IssueConflict, move_issue
 from zoufang.campaign.store import Issue, IssueEvent
 
-from .ledger_world import World, backend, world  # noqa: F401  (fixtures)
+from .ledger_world import World
 
 D = dt.datetime
 
@@ -55,9 +56,11 @@ def _history(w: World, iid: int) -> list[tuple[int, str, str]]:
 
 
 def test_simultaneous_moves_one_conflict(world: World) -> None:
-    """甲 reports a result while 乙 puts the issue under supervision: exactly one succeeds,
-    the other gets IssueConflict saying nothing was saved; after reloading 乙's change goes
-    through, and the history holds both steps, numbered without gaps.
+    """Two simultaneous moves on one issue: exactly one succeeds, the other gets IssueConflict.
+
+    甲 reports a result while 乙 puts the issue under supervision; the IssueConflict says nothing
+    was saved. After reloading 乙's change goes through, and the history holds both steps,
+    numbered without gaps.
     """
     iid = world.issues["I2"]  # in_progress, version 4
     before = _history(world, iid)
@@ -84,8 +87,10 @@ def test_simultaneous_moves_one_conflict(world: World) -> None:
 
 
 def test_many_writers_lose_nothing(world: World) -> None:
-    """Four cadres each add three notes to one issue at once, retrying on conflict: all
-    twelve notes are in the history, once each, and the version counted every step.
+    """Four cadres adding notes to one issue at once, retrying on conflict, lose no note.
+
+    Each adds three notes: all twelve notes are in the history, once each, and the version
+    counted every step.
     """
     iid = world.issues["I2"]
     start = len(_history(world, iid))

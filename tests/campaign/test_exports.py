@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from zoufang.campaign.exports import TITLES, export_tables, write_csv, write_xlsx
 
-from .ledger_world import World, backend, world  # noqa: F401  (fixtures)
+from .ledger_world import World
 
 MARCH = dict(start=dt.date(2022, 3, 1), end=dt.date(2022, 3, 31),
              as_of=dt.datetime(2022, 3, 26, 9))
@@ -28,10 +28,12 @@ SEED_HEADERS = {
 
 
 def test_seed_tables_rows_and_headers(world: World) -> None:
-    """March: 附件1 lists the 5 households settled by a 走访 visit (T1, T3, T4 refused,
-    T5 vacant, T6; not T2, not E1 the enterprise); 附件2 the 3 public issues of visits;
-    附件3 E1 as service contact and 附件4 its sector issue; 附件5 the hotline call; the
-    issue list has the 5 March issues with I2's red warning; the no-issue list has T6.
+    """The March tables have the expected headers and rows, from 附件1 to the no-issue list.
+
+    附件1 lists the 5 households settled by a 走访 visit (T1, T3, T4 refused, T5 vacant, T6;
+    not T2, not E1 the enterprise); 附件2 the 3 public issues of visits; 附件3 E1 as service
+    contact and 附件4 its sector issue; 附件5 the hotline call; the issue list has the 5 March
+    issues with I2's red warning; the no-issue list has T6.
     """
     with world.store.session() as s:
         t = export_tables(s, world.township_id, **MARCH)
@@ -59,8 +61,10 @@ def test_seed_tables_rows_and_headers(world: World) -> None:
 
 
 def test_masked_copy_for_leaders(world: World) -> None:
-    """mask=True: names 张*, phones 138****1234 (landlines 053****4567), cadres masked in
-    the issue list and the measures; addresses and texts stay.
+    """The masked copy (mask=True) hides names, phones and cadres; addresses and texts stay.
+
+    Names become 张*, phones 138****1234 (landlines 053****4567), and cadres are masked in the
+    issue list and the measures.
     """
     with world.store.session() as s:
         t = export_tables(s, world.township_id, mask=True, **MARCH)
@@ -77,8 +81,10 @@ def test_masked_copy_for_leaders(world: World) -> None:
 
 
 def test_xlsx_and_csv_files(world: World, tmp_path: Path) -> None:
-    """The workbook has a sheet per table with the full title above the headers; CSV files
-    are UTF-8 with BOM, one per table, named by key and title.
+    """The tables are written as one Excel workbook and as CSV files, one per table.
+
+    The workbook has a sheet per table with the full title above the headers; CSV files are
+    UTF-8 with BOM, one per table, named by key and title.
     """
     with world.store.session() as s:
         t = export_tables(s, world.township_id, mask=True, **MARCH)

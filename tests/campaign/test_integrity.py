@@ -21,10 +21,9 @@ from zoufang.campaign.integrity import (
     run_checks,
 )
 from zoufang.campaign.issues import record_issue
-from zoufang.campaign.store import IntegrityFlag, Visit
-from zoufang.campaign.store import Target
+from zoufang.campaign.store import IntegrityFlag, Target, Visit
 
-from .ledger_world import TARGETS, World, backend, territory, world  # noqa: F401
+from .ledger_world import TARGETS, World
 
 D = dt.datetime
 
@@ -51,8 +50,10 @@ def _flags(w: World) -> list[dict[str, object]]:
 
 
 def test_gps_far_from_target(territory: World) -> None:
-    """An in-home visit 0.005° east of T1 (≈ 442 m) is flagged, one 9 m off is not, and a
-    phone visit's GPS point says nothing about the visit.
+    """An in-home visit ≈ 442 m from its target is flagged; one 9 m off or by phone is not.
+
+    The far visit is 0.005° east of T1 (≈ 442 m); a phone visit's GPS point says nothing about
+    the visit.
     """
     lon, lat = TARGETS["T1"][3], TARGETS["T1"][4]
     far, near, phone = _visits(territory, [
@@ -67,7 +68,9 @@ def test_gps_far_from_target(territory: World) -> None:
 
 
 def test_impossible_speed(territory: World) -> None:
-    """T1 at 10:00 then T4 (≈ 1,344 m away) at 10:01 is ≈ 81 km/h: flagged on the T4 visit;
+    """A move between two visits at an impossible speed is flagged on the later visit.
+
+    T1 at 10:00 then T4 (≈ 1,344 m away) at 10:01 is ≈ 81 km/h: flagged on the T4 visit;
     T4 → T5 (88 m) is under the minimum move; T5 → T1 in two hours is slow enough.
     """
     _a, b, _c, _d = _visits(territory, [
@@ -82,8 +85,9 @@ def test_impossible_speed(territory: World) -> None:
 
 @pytest.mark.parametrize("n,expected", [(6, 0), (7, 1)])
 def test_too_many_visits_per_hour(territory: World, n: int, expected: int) -> None:
-    """Visits every 8 minutes between T1 and T2 (88 m): 6 in an hour pass, 7 are flagged
-    once (one flag per burst).
+    """Too many in-home visits in an hour are flagged: 6 in an hour pass, 7 are flagged once.
+
+    The visits are every 8 minutes between T1 and T2 (88 m); there is one flag per burst.
     """
     rows = [("T1" if k % 2 else "T2", "C3", D(2022, 3, 1, 19) + dt.timedelta(minutes=8 * k),
              "in_home", "visited", None, None) for k in range(n)]
@@ -143,8 +147,10 @@ def test_rerun_replaces_flags_and_keeps_visits(territory: World) -> None:
 # ------------------------------------------------------------------ spot checks
 
 def test_spot_sample_stratified_and_reproducible(world: World) -> None:
-    """Completed visits of targets with a phone, by grid × cadre: G1/C1 (T1), G1/C2 (T1 in
-    April), G2/C1 (T3, T6), G4/C2 (E1). One per stratum gives 4; the same seed draws the
+    """The spot-check sample draws one visit per grid × cadre stratum, the same for the same seed.
+
+    It draws from completed visits of targets with a phone, by grid × cadre: G1/C1 (T1), G1/C2
+    (T1 in April), G2/C1 (T3, T6), G4/C2 (E1). One per stratum gives 4; the same seed draws the
     same visits; a stored sample is returned as stored; a March range drops G1/C2.
     """
     with world.store.session() as s:
@@ -166,8 +172,9 @@ def test_spot_sample_stratified_and_reproducible(world: World) -> None:
 
 
 def test_spot_result_recorded_once(world: World) -> None:
-    """A denied visit becomes a spot_check flag; a result is never overwritten; an unknown
-    result names the accepted ones.
+    """A spot-check result is recorded once and never overwritten; a denied visit is flagged.
+
+    A denied visit becomes a spot_check flag; an unknown result names the accepted ones.
     """
     with world.store.session() as s:
         checks = draw_spot_checks(s, world.township_id, seed=1)
@@ -205,9 +212,11 @@ def hot(world: World) -> World:
 
 
 def test_hotspot_by_distance(hot: World) -> None:
-    """I1 (T1, closed), T2 and T7 raised 居住环境 within 200 m of each other: one hotspot
-    of 3 targets; I2 (基本医疗, T1) is not in it; 4 targets needed → none; open only → 2
-    targets → none.
+    """Issues of one category from targets within 200 m of each other form one hotspot.
+
+    I1 (T1, closed), T2 and T7 raised 居住环境 within 200 m of each other: one hotspot of 3
+    targets; I2 (基本医疗, T1) is not in it; 4 targets needed → none; open only → 2 targets →
+    none.
     """
     with hot.store.session() as s:
         (h,) = find_hotspots(s, hot.township_id)
@@ -220,8 +229,10 @@ def test_hotspot_by_distance(hot: World) -> None:
 
 
 def test_hotspot_by_grid_and_lookback(hot: World) -> None:
-    """By grid the same three form G1's hotspot; T2's look-back shows its own issue and
-    the hotspot, T4's (1.3 km away) shows neither.
+    """Hotspots also form by grid, and a target's look-back shows the issues and hotspots nearby.
+
+    By grid the same three form G1's hotspot; T2's look-back shows its own issue and the
+    hotspot, T4's (1.3 km away) shows neither.
     """
     with hot.store.session() as s:
         (h,) = find_hotspots(s, hot.township_id, by="grid")

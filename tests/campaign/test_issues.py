@@ -23,7 +23,7 @@ from zoufang.campaign.issues import (
 )
 from zoufang.campaign.store import Issue, IssueEvent
 
-from .ledger_world import World, backend, territory, world  # noqa: F401  (fixtures)
+from .ledger_world import World
 
 D = dt.datetime
 
@@ -47,7 +47,9 @@ def _move(w: World, iid: int, action: str, at: D, **kw: object) -> Issue:
 
 
 def test_full_path_keeps_who_when_why(world: World) -> None:
-    """I1 went recorded → assessed → handed_over → in_progress → reported → closed, and the
+    """An issue's full path to closed keeps who, when and what was set, step by step.
+
+    I1 went recorded → assessed → handed_over → in_progress → reported → closed, and the
     history has each step with actor, time and the fields it set, in order.
     """
     i = _issue(world)
@@ -80,8 +82,9 @@ def test_full_path_keeps_who_when_why(world: World) -> None:
 ])
 def test_invalid_transitions_refused(world: World, status_path: list[str], action: str,
                                      kw: dict[str, str]) -> None:
-    """Actions not allowed from the issue's status are refused naming what is allowed, and
-    nothing changes.
+    """An action not allowed from the issue's status is refused, and nothing changes.
+
+    The refusal names the actions that are allowed.
     """
     iid = _fresh(world)
     t = D(2022, 3, 20, 9)
@@ -115,8 +118,10 @@ def test_closed_issue_takes_no_action_but_note(world: World) -> None:
 
 
 def test_hand_over_needs_unit_person_deadline(world: World) -> None:
-    """hand_over without unit, handler and deadline is refused listing all three; a
-    deadline before the hand-over day is refused too.
+    """hand_over needs a unit, a handler and a deadline that is not before the hand-over day.
+
+    Without unit, handler and deadline it is refused listing all three; a deadline before the
+    hand-over day is refused too.
     """
     iid = _fresh(world)
     _move(world, iid, "assess", D(2022, 3, 3, 9))
@@ -132,8 +137,10 @@ def test_hand_over_needs_unit_person_deadline(world: World) -> None:
 
 
 def test_only_satisfied_closes_not_satisfied_sends_back(world: World) -> None:
-    """I3 was rated not satisfied: back in progress with a new deadline, still open; a
-    second report and a satisfied rating close it, and the first rating stays in history.
+    """Only a satisfied rating closes an issue; a not-satisfied rating sends it back.
+
+    I3 was rated not satisfied: back in progress with a new deadline, still open; a second
+    report and a satisfied rating close it, and the first rating stays in history.
     """
     i3 = _issue(world, "I3")
     assert (i3.status, i3.rating, i3.closed_at, i3.deadline) == (
@@ -157,8 +164,10 @@ def test_not_satisfied_needs_a_reason(world: World) -> None:
 
 
 def test_unsolvable_closes_only_with_explanation(world: World) -> None:
-    """close_unsolvable without an explanation is refused; with one the issue is closed as
-    unsolvable (not resolved, not rated) and the explanation counts as the response.
+    """close_unsolvable closes an issue only with an explanation, which counts as the response.
+
+    Without an explanation it is refused; with one the issue is closed as unsolvable (not
+    resolved, not rated).
     """
     iid = _fresh(world)
     _move(world, iid, "assess", D(2022, 3, 3, 9))
@@ -178,8 +187,9 @@ def test_unsolvable_not_from_recorded(world: World) -> None:
 
 
 def test_owner_is_the_first_visitor_and_never_changes(world: World) -> None:
-    """The owner is the cadre of the visit that recorded the issue (谁走访谁处理); handing
-    over does not change it and no action accepts an owner.
+    """The owner is the cadre of the visit that recorded the issue, and it never changes.
+
+    This is 谁走访谁处理: handing over does not change the owner and no action accepts one.
     """
     assert _issue(world, "I1").owner_cadre_id == world.cadres["C1"]
     assert _issue(world, "I4").owner_cadre_id == world.cadres["C2"]
@@ -200,8 +210,9 @@ def test_issue_only_in_a_completed_visit(world: World) -> None:
 
 
 def test_urban_categories_configurable(world: World) -> None:
-    """Urban variants (物业) are accepted by default and refused once a township turns them
-    off; extra categories can be added.
+    """Urban categories can be turned off per township, and extra categories can be added.
+
+    Urban variants (物业) are accepted by default and refused once a township turns them off.
     """
     assert _fresh(world, ) and _issue(world, "I1")
     with world.store.session() as s:
@@ -259,8 +270,9 @@ def test_stale_version_is_a_conflict(world: World) -> None:
 
 
 def test_case_links_same_category(world: World) -> None:
-    """Issues of one category become one case, each with a link step; another category is
-    refused; linking into the existing case joins it.
+    """Issues of one category are linked into one case; another category is refused.
+
+    Each linked issue gets a link step; linking into the existing case joins it.
     """
     a, b = _fresh(world), _fresh(world)
     with world.store.session() as s:
@@ -304,8 +316,10 @@ def test_warning_days_configurable() -> None:
 
 
 def test_transition_table_is_consistent() -> None:
-    """Every target status exists, every status but closed has a way forward, and only
-    the satisfied rating and close_unsolvable lead to closed.
+    """The transition table is consistent: known statuses, a way forward, two ways to close.
+
+    Every target status exists, every status but closed has a way forward, and only the
+    satisfied rating and close_unsolvable lead to closed.
     """
     from zoufang.campaign.issues import STATUSES
 

@@ -11,7 +11,7 @@ import pytest
 
 from zoufang.campaign.measures import compute_measures, weekly_summary
 
-from .ledger_world import World, backend, world  # noqa: F401  (fixtures)
+from .ledger_world import World
 
 MARCH = dict(start=dt.date(2022, 3, 1), end=dt.date(2022, 3, 31))
 D = dt.datetime
@@ -36,9 +36,11 @@ def _check(row: dict[str, object], **expected: float | None) -> None:
 
 
 def test_township_measures_march(world: World) -> None:
-    """Township, March: 8 targets, 6 visited (T2 only not home, X1 never), 3 of them in
-    home; 5 issues, 3 answered (I1 reported, I3 on the spot, I4 explained), 1 resolved,
-    2 rated of which 1 satisfied, I2 and I3 running past their deadline.
+    """Township measures for March count targets, visits, issues, answers, ratings and overdue.
+
+    8 targets, 6 visited (T2 only not home, X1 never), 3 of them in home; 5 issues, 3 answered
+    (I1 reported, I3 on the spot, I4 explained), 1 resolved, 2 rated of which 1 satisfied, I2
+    and I3 running past their deadline.
     """
     with world.store.session() as s:
         m = compute_measures(s, world.township_id, **MARCH)
@@ -76,8 +78,10 @@ def test_village_and_grid_measures(world: World) -> None:
 
 
 def test_cadre_measures(world: World) -> None:
-    """Cadres: visits they made and issues they own; no denominator without an assignment,
-    the assigned targets with one; C3 made no visit and still has a row.
+    """Cadre measures count the visits each cadre made and the issues each owns.
+
+    There is no denominator without an assignment, and the assigned targets with one; C3 made
+    no visit and still has a row.
     """
     with world.store.session() as s:
         m = compute_measures(s, world.township_id, **MARCH)
@@ -102,8 +106,9 @@ def test_cadre_measures(world: World) -> None:
 
 
 def test_extra_grouping_for_areas(world: World) -> None:
-    """A target → key grouping (visit areas, issue #3) gives a level of its own; targets
-    not in the mapping form the empty-key group.
+    """An extra target → key grouping (visit areas, issue #3) gives a level of its own.
+
+    Targets not in the mapping form the empty-key group.
     """
     t = world.targets
     areas = pd.Series({t["T1"]: "A", t["T2"]: "A", t["T3"]: "B"})
@@ -124,8 +129,9 @@ def test_extra_grouping_for_areas(world: World) -> None:
 ])
 def test_as_of_replays_history(world: World, as_of: D, responded: int, resolved: int,
                                rated: int, satisfaction: float | None, overdue: int) -> None:
-    """Measures as of a past moment count only what had happened by then; overdue is
-    replayed from the history (status and deadline as of then).
+    """Measures as of a past moment count only what had happened by then.
+
+    Overdue is replayed from the history (status and deadline as of then).
     """
     with world.store.session() as s:
         m = compute_measures(s, world.township_id, levels=("township",), as_of=as_of,
@@ -144,8 +150,10 @@ def test_present_equals_replay_at_now(world: World) -> None:
 
 
 def test_weekly_summary(world: World) -> None:
-    """Weeks Monday–Sunday from 1 March 2022 (a Tuesday): all visits in the first week;
-    cumulative rates as of each week's end; overdue appears once deadlines pass.
+    """The weekly summary has Monday–Sunday weeks with cumulative rates as of each week's end.
+
+    Weeks run from 1 March 2022 (a Tuesday): all visits are in the first week; overdue appears
+    once deadlines pass.
     """
     with world.store.session() as s:
         w = weekly_summary(s, world.township_id, **MARCH)
@@ -167,8 +175,10 @@ def test_unknown_level_refused(world: World) -> None:
 
 
 def test_weekly_summary_agrees_with_measures(world: World) -> None:
-    """Each week's cumulative figures equal compute_measures over start..week end as of
-    the end of that day (one definition, two computations).
+    """Each week's cumulative figures equal compute_measures up to that week's end.
+
+    That is compute_measures over start..week end as of the end of that day (one definition,
+    two computations).
     """
     with world.store.session() as s:
         w = weekly_summary(s, world.township_id, **MARCH)

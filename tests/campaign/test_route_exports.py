@@ -20,11 +20,10 @@ import pytest
 from sqlalchemy import select
 
 from zoufang.campaign import route_exports as rx
-from zoufang.campaign.store import Issue
-from zoufang.campaign.store import RouteDay, RouteStop
+from zoufang.campaign.store import Issue, RouteDay, RouteStop
 
 from .ledger_world import World
-from .route_world import IMG_TEXT, SCRIPT_NAME, backend, plan_id, routed  # noqa: F401
+from .route_world import IMG_TEXT, SCRIPT_NAME, plan_id
 
 NS = {"g": rx.GPX_NS}
 

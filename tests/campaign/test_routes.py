@@ -19,21 +19,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from zoufang._errors import ValidationError
-from zoufang.campaign.store import AreaTarget, VisitArea
 from zoufang.campaign.areas import plan_campaign
-from zoufang.campaign.store import Store
-from zoufang.campaign.store import Issue
-from zoufang.campaign.store import Cadre, Campaign, Target
-from zoufang.campaign.store import (
-    RouteCadre,
-    RouteDay,
-    RouteLeftOut,
-    RoutePlan,
-    RouteStop,
-)
-from zoufang.campaign.store import (
-    RouteSettings as RouteSettingsRow,
-)
 from zoufang.campaign.routes import (
     RoutesInputError,
     load_settings,
@@ -41,12 +27,27 @@ from zoufang.campaign.routes import (
     save_settings,
     solve_jobs,
 )
+from zoufang.campaign.store import (
+    AreaTarget,
+    Cadre,
+    Campaign,
+    Issue,
+    RouteCadre,
+    RouteDay,
+    RouteLeftOut,
+    RoutePlan,
+    RouteSettings,
+    RouteStop,
+    Store,
+    Target,
+    VisitArea,
+)
 from zoufang.campaign.visits import record_visit
 from zoufang.cli import main
-from zoufang.gis.roads import StraightLine
-from zoufang.planner.schedule import CadreJob, RouteSettings, StopTarget
+from zoufang.gis.travel import StraightLine
+from zoufang.planner.schedule import CadreJob, ScheduleSettings, StopTarget
 
-from .test_plan_areas import build_town
+from .test_areas import build_town
 
 AS_OF = dt.datetime(2024, 3, 1)
 
@@ -223,7 +224,7 @@ def test_a_failing_cadre_does_not_lose_the_others() -> None:
     good = CadreJob("C1", (116.6, 37.4), days, (StopTarget(1, "household", 116.601, 37.4),))
     bad = CadreJob("C2", (116.6, 37.4), days, (StopTarget(2, "household", float("nan"),
                                                           37.4),))
-    out = solve_jobs([good, bad], RouteSettings(), StraightLine(), time_limit_s=0.5,
+    out = solve_jobs([good, bad], ScheduleSettings(), StraightLine(), time_limit_s=0.5,
                      workers=2)
     assert out["C1"][0].status == "ok" and out["C1"][0].routed_ids == [1]
     assert out["C1"][1]["ok"]
@@ -259,7 +260,7 @@ def test_cli_plan_routes_and_settings(town: Store, db_url: str) -> None:
     err = json.loads(r.output)
     assert not err["ok"] and "mode" in r.output
     with town.session() as s:
-        row = s.scalars(select(RouteSettingsRow)).one()
+        row = s.scalars(select(RouteSettings)).one()
         assert row.settings["service_min"]["household"] == 25 and row.settings["mode"] == "walk"
     r = runner.invoke(main, ["plan", "routes", "--db", db_url, "--as-of", "2024-03-01",
                              "--time-limit", "0.5", "--json"])

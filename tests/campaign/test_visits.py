@@ -17,14 +17,15 @@ from zoufang.campaign.imports.records import import_issues, import_visits
 from zoufang.campaign.store import Issue, IssueEvent, Visit
 from zoufang.campaign.visits import due_targets, record_visit
 
-from .ledger_world import World, backend, territory, world  # noqa: F401  (fixtures)
+from .ledger_world import World
 
 D = dt.datetime
 
 
 def test_record_visit_fields(territory: World) -> None:
-    """A visit keeps mode, outcome, the four ones, notes and the GPS point; Chinese names
-    of mode and outcome are accepted.
+    """A recorded visit keeps all its fields; Chinese names of mode and outcome are accepted.
+
+    The fields are mode, outcome, the four ones, notes and the GPS point.
     """
     with territory.store.session() as s:
         v = record_visit(s, township_id=territory.township_id, target="T1", cadre="C1",
@@ -38,8 +39,9 @@ def test_record_visit_fields(territory: World) -> None:
 
 
 def test_record_visit_lists_every_problem(territory: World) -> None:
-    """Unknown target and cadre, bad mode and outcome, half a GPS point: all listed, and
-    nothing is written.
+    """Every problem of a visit is listed at once, and nothing is written.
+
+    Unknown target and cadre, bad mode and outcome, half a GPS point: all are listed.
     """
     with territory.store.session() as s, pytest.raises(ValidationError) as e:
         record_visit(s, township_id=territory.township_id, target="NOPE", cadre="C9",
@@ -66,8 +68,10 @@ def test_future_visit_refused(territory: World) -> None:
 
 
 def test_not_home_leaves_target_due(world: World) -> None:
-    """T2 was only found not at home and X1 never visited: both are due; refused (T4) and
-    vacant (T5) are settled. Another not-home visit to T2 keeps it due; a visit settles it.
+    """A target only found not at home stays due; refused and vacant targets are settled.
+
+    T2 was only found not at home and X1 never visited: both are due; refused (T4) and vacant
+    (T5) are settled. Another not-home visit to T2 keeps it due; a visit settles it.
     """
     with world.store.session() as s:
         assert [t.ext_id for t in due_targets(s, world.township_id)] == ["T2", "X1"]
@@ -131,9 +135,10 @@ def test_import_visits_refused_whole(territory: World, tmp_path: Path) -> None:
 
 
 def test_import_issues_xlsx(territory: World, tmp_path: Path) -> None:
-    """Issues from Excel are linked to the visit of that target by that cadre that day,
-    start their history as recorded with the visitor as owner; hotline rows need no
-    visit; re-import adds nothing.
+    """Issues imported from Excel are linked to their visit and start their history as recorded.
+
+    Each is linked to the visit of that target by that cadre that day, and starts its history
+    as recorded with the visitor as owner; hotline rows need no visit; re-import adds nothing.
     """
     import_visits(territory.store, _csv(tmp_path / "v.csv", VISIT_HEAD, VISIT_ROWS))
     wb = Workbook()

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from zoufang.cli import main
 
-from .campaign.test_import import ROWS, write_csv
+from ..campaign.imports.test_importer import ROWS, write_csv
 
 
 def test_import_and_report_json(grids_file: Path, tmp_path: Path) -> None:

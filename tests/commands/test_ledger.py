@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from zoufang.cli import main
 
-from .ledger_world import World, backend, world  # noqa: F401  (fixtures)
+from ..campaign.ledger_world import World
 
 
 def _run(w: World, *args: str, code: int = 0) -> Any:

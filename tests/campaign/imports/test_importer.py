@@ -17,12 +17,16 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from zoufang._errors import ValidationError
-from zoufang.campaign.store import Store
-from zoufang.campaign.imports.importer import ImportRefused, import_cadres, import_grids, import_targets
-from zoufang.campaign.store import Cadre, DataProblem, Grid, ImportRun, Target, Village
+from zoufang.campaign.imports.importer import (
+    ImportRefused,
+    import_cadres,
+    import_grids,
+    import_targets,
+)
+from zoufang.campaign.store import Cadre, DataProblem, Grid, ImportRun, Store, Target, Village
 from zoufang.gis.crs import wgs84_to_bd09, wgs84_to_gcj02
 
-from ..builders import grid_frame
+from ...builders import grid_frame
 
 HEAD = ["编号", "姓名", "类型", "地址", "电话", "经度", "纬度", "标签", "网格"]
 # (id, name, kind, address, phone, lon, lat, tags, grid) — expected placement in comments

@@ -8,9 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
-from zoufang.campaign.store import Store, current_revision, open_store
+from zoufang.campaign.store import Base, Grid, Store, Township, current_revision, open_store
 from zoufang.campaign.store.geometry import compare_geometry_type
-from zoufang.campaign.store import Base, Grid, Township
 
 
 def test_migrations_match_models(store: Store) -> None:

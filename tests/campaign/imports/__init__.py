@@ -1,0 +1,1 @@
+"""Tests of importing targets, grids and cadres into the campaign store."""

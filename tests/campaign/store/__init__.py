@@ -1,0 +1,1 @@
+"""Tests of the campaign store: migrations, geometry on both backends, and lookups."""

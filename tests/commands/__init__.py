@@ -1,0 +1,1 @@
+"""Tests of the zoufang command line: data, ledger and route commands."""
