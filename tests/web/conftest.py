@@ -20,7 +20,7 @@ other        planner   another township 他镇 (one target, O1) — must never s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,31 +119,29 @@ def _extra(store: Store) -> dict[str, int]:
         return {"other_target": s.scalar(select(Target.id).where(Target.ext_id == "O1"))}
 
 
+def serve(worlds: Iterator[World], *,
+          extra: Callable[[Store], dict[str, int]] | None = None) -> Iterator[Web]:
+    """Serve the world that ``worlds`` (a :func:`tests.backends.copy_world`) yields; clean up."""
+    world = next(worlds)
+    app = make_app(world.store.url)
+    try:
+        yield Web(app, world, extra(world.store) if extra else {})
+    finally:
+        app.extensions["zoufang_planning"].shutdown()
+        app.extensions["zoufang_store"].dispose()
+        worlds.close()
+
+
 @pytest.fixture
 def web(backend: str, tmp_path_factory: pytest.TempPathFactory,
         tmp_path: Path) -> Iterator[Web]:
     """A fresh copy of the world with users on each backend, and an app on it."""
-    gen = copy_world(backend, "web", build_web_world, tmp_path_factory, tmp_path)
-    world = next(gen)
-    app = make_app(world.store.url)
-    try:
-        yield Web(app, world, _extra(world.store))
-    finally:
-        app.extensions["zoufang_planning"].shutdown()
-        app.extensions["zoufang_store"].dispose()
-        gen.close()
+    yield from serve(copy_world(backend, "web", build_web_world, tmp_path_factory, tmp_path),
+                     extra=_extra)
 
 
 @pytest.fixture(scope="module")
 def sqlite_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     """A copy of the world on SQLite shared by a module's read-only tests."""
-    gen = copy_world("sqlite", "web", build_web_world, tmp_path_factory,
-                tmp_path_factory.mktemp("web"))
-    world = next(gen)
-    app = make_app(world.store.url)
-    try:
-        yield Web(app, world, _extra(world.store))
-    finally:
-        app.extensions["zoufang_planning"].shutdown()
-        app.extensions["zoufang_store"].dispose()
-        gen.close()
+    yield from serve(copy_world("sqlite", "web", build_web_world, tmp_path_factory,
+                                tmp_path_factory.mktemp("web")), extra=_extra)

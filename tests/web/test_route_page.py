@@ -30,7 +30,7 @@ from zoufang.campaign.store import AuditEntry, RouteDay, RouteStop, Store, open_
 from ..backends import copy_world
 from ..campaign.ledger_world import World
 from ..campaign.route_world import SCRIPT_NAME, build_route_world
-from .conftest import Web, add_users, make_app
+from .conftest import Web, add_users, make_app, serve
 
 PHONES = ("13800008888", "13955556666")
 
@@ -46,15 +46,8 @@ def build_route_web_world(store: Store) -> World:
 def route_web(backend: str, tmp_path_factory: pytest.TempPathFactory,
               tmp_path: Path) -> Iterator[Web]:
     """A fresh copy of the routed world with users on each backend, and an app on it."""
-    gen = copy_world(backend, "route_web", build_route_web_world, tmp_path_factory, tmp_path)
-    world = next(gen)
-    app = make_app(world.store.url)
-    try:
-        yield Web(app, world, {})
-    finally:
-        app.extensions["zoufang_planning"].shutdown()
-        app.extensions["zoufang_store"].dispose()
-        gen.close()
+    yield from serve(copy_world(backend, "route_web", build_route_web_world, tmp_path_factory,
+                                tmp_path))
 
 
 def _days(w: World) -> tuple[list[dt.date], dt.date]:
