@@ -192,3 +192,17 @@ def test_days_available_caps_days_worked() -> None:
                       time_limit_s=1.0)
     rep = check_schedule(j, SETTINGS, free, TRAVEL)
     assert "too_many_days" in {v.code for v in rep.violations}
+
+
+def test_search_out_of_time_keeps_the_greedy_schedule() -> None:
+    """A search left no time to find anything keeps the checked greedy schedule.
+
+    1,500 households and 0.2 s: building the OR-Tools model alone takes longer, which is
+    what a loaded machine does to a normal cadre (it was stored as failed, routing nobody).
+    """
+    j = job(lattice(1500, step=0.0003), hours=8)
+    sched = plan_cadre(j, SETTINGS, TRAVEL, time_limit_s=0.2)
+    assert sched.status == "ok" and sched.figures["config"] == "greedy"
+    assert "greedy schedule kept" in sched.message
+    assert sum(len(d.stops) for d in sched.days) > 0
+    checked(j, sched)

@@ -47,8 +47,9 @@ def plan_cadre(job: CadreJob, settings: ScheduleSettings, travel: TravelModel, *
     Returns
     -------
     CadreSchedule
-        The days with their stops, and every target not routed with the reason;
-        ``status`` is ``"failed"`` (all targets left out) when the search found nothing.
+        The days with their stops, and every target not routed with the reason. When
+        the search finds nothing in its time limit, the greedy (nearest-neighbour)
+        schedule it started from is returned, with ``message`` saying so.
     """
     started = time.monotonic()
     built = build_problem(job, settings, travel)
@@ -56,14 +57,24 @@ def plan_cadre(job: CadreJob, settings: ScheduleSettings, travel: TravelModel, *
         return assemble_schedule(job, built, [], [], time.monotonic() - started)
     # Start from the greedy schedule: OR-Tools' own first solutions often leave every
     # target out on this model (several windows a target, all targets optional).
-    initial = [seq for _k, seq, _l in nearest_neighbour(built.problem)]
+    greedy = nearest_neighbour(built.problem)
+    initial = [seq for _k, seq, _l in greedy]
     remaining = max(0.2, time_limit_s - (time.monotonic() - started))
     result: RoutingResult = solve(built.problem, time_limit_s=remaining, workers=1,
                                   configs=[config], initial=initial)
     if result.status == "no_solution":
-        return assemble_schedule(job, built, [], [(g, "not_fitted") for g in
-                                                  range(1, len(built.groups) + 1)],
-                                 time.monotonic() - started, "failed", result.message)
+        # A loaded machine can leave the search no time to accept even its starting
+        # solution; the greedy schedule is a feasible plan all the same (the campaign
+        # layer checks it like any other), so keep it rather than routing nobody.
+        routed = {n for _k, seq, _l in greedy for n in seq}
+        sched = assemble_schedule(
+            job, built, greedy,
+            [(i, "not_fitted") for i in built.problem.visit_nodes if i not in routed],
+            time.monotonic() - started, with_lines=with_lines,
+            message=f"search found nothing ({result.message}); greedy schedule kept")
+        sched.figures = {"nodes": built.problem.num_nodes - 1,
+                         "days": built.problem.num_vehicles, "config": "greedy"}
+        return sched
     routes = [(r.vehicle, list(r.nodes), r.departure) for r in result.routes]
     dropped = [(d.node, d.reason) for d in result.dropped]
     sched = assemble_schedule(job, built, routes, dropped, time.monotonic() - started,
