@@ -10,6 +10,9 @@ available, in hours; the cadre's id and remarks (locked pair, hours over capacit
 The .xlsx has the title in row 1 and the headers in row 2 (as the ledger's exports), and
 a second sheet 说明 with the plan's figures, must-go coverage and shortfall. The CSV has
 the headers in row 1 and is UTF-8 with BOM, so Excel opens it with the Chinese intact.
+Text that a spreadsheet would read as a formula (a cadre's or area's name starting with
+``=``, ``+``, ``-``, ``@``, tab or CR) is written as text: a quote-prefixed string cell in
+the .xlsx, ``'`` in front in the CSV (:mod:`zoufang.sheets`).
 
 ``masked=True`` is the copy for public posting (公示): cadres' phones become
 ``138****1234`` and the names of residents among the must-go targets (e.g. registered
@@ -31,6 +34,7 @@ from zoufang.campaign.areas import AreaPlanResult, current_plan
 from zoufang.campaign.phases import DEFAULT_PHASES
 from zoufang.campaign.store import Grid, MustGoAssignment, Store, Target
 from zoufang.privacy import mask_name, mask_phone
+from zoufang.sheets import csv_row, neutralise_workbook
 
 __all__ = ["ARRANGEMENT_HEADERS", "Arrangement", "arrangement", "write_arrangement"]
 
@@ -187,15 +191,16 @@ def _write_xlsx(arr: Arrangement, path: Path) -> None:
         info.append([k, v])
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 80
+    neutralise_workbook(wb)
     wb.save(path)
 
 
 def _write_csv(arr: Arrangement, path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
-        w.writerow(ARRANGEMENT_HEADERS)
+        w.writerow(csv_row(ARRANGEMENT_HEADERS))
         for r in arr.rows:
-            w.writerow([r[h] for h in ARRANGEMENT_HEADERS])
+            w.writerow(csv_row(r[h] for h in ARRANGEMENT_HEADERS))
 
 
 def write_arrangement(store: Store, path: str | Path, *, township: str | None = None,

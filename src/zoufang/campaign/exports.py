@@ -25,6 +25,11 @@ key        table                                                  rows
 
 With ``mask=True`` residents' names and phone numbers are masked (张*, 138****1234), and
 so are cadres' names — for copies that go to leaders.
+
+Text that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+tab or CR: a name ``=HYPERLINK(…)`` from an upload, an issue's text) is written as text,
+masked or not: a quote-prefixed string cell in the .xlsx, ``'`` in front in the CSV
+(:mod:`zoufang.sheets`).
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from zoufang.campaign.measures import compute_measures, measures_to_chinese, wee
 from zoufang.campaign.store import Cadre, Grid, Issue, Target, Village, Visit, local_now
 from zoufang.campaign.visits import MODES, OUTCOMES, SETTLED_OUTCOMES
 from zoufang.privacy import mask_name, mask_phone
+from zoufang.sheets import csv_frame, neutralise_workbook
 
 __all__ = ["TITLES", "export_tables", "write_csv", "write_xlsx"]
 
@@ -248,6 +254,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """Write the tables to one workbook, a sheet per table (named by its key).
 
     Each sheet has the table's full title in the first row and the headers in the second.
+    Text that would read as a formula is stored as text (:mod:`zoufang.sheets`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,11 +267,16 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
             for i, col in enumerate(df.columns, start=1):
                 ws.column_dimensions[ws.cell(row=2, column=i).column_letter].width = max(
                     10, min(40, 2 * len(str(col)) + 2))
+        neutralise_workbook(xw.book)
     return path
 
 
 def write_csv(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
-    """Write each table to ``folder/<key>_<title>.csv`` in UTF-8 with BOM (opens in Excel)."""
+    """Write each table to ``folder/<key>_<title>.csv`` in UTF-8 with BOM (opens in Excel).
+
+    Text that would read as a formula gets a ``'`` in front (:mod:`zoufang.sheets`);
+    lines end in CRLF and a field holding a line break is quoted.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -272,6 +284,8 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]
         title = _title(key)
         name = key if title == key else f"{key}_{title}"
         p = folder / (name.replace("/", "_") + ".csv")
-        df.to_csv(p, index=False, encoding="utf-8-sig")
+        # CRLF line ends, as csv.writer: a field holding a CR or LF is then quoted too,
+        # so an embedded CR cannot start a row (and a formula) of its own.
+        csv_frame(df).to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         out.append(p)
     return out

