@@ -68,14 +68,15 @@ def _expected(role: str) -> dict[str, int]:
         elif u.startswith(("/targets/", "/issues/")):
             exp[u] = 403 if role == "admin" else 200
     # per-role exceptions: data scope inside the allowed pages
-    for u in ("/targets/{other}",):
-        exp[u] = 403 if role == "admin" else 404  # another township: not found
+    for u in ("/targets/{other}",):  # another township: not found (a cadre: not its area)
+        exp[u] = 403 if role == "admin" or role.startswith("cadre") else 404
     exp["/api/v1/jobs/nojob"] = 404 if role == "planner" else exp["/api/v1/jobs/nojob"]
     exp["/api/v1/township/arrangement.csv"] = (404 if role == "planner" else
                                               exp["/api/v1/township/arrangement.csv"])
     exp["/api/v1/me/route.gpx"] = 404 if role.startswith("cadre") else exp["/api/v1/me/route.gpx"]
-    if role == "cadre1":  # owns I1, I2 (T1) and I3 (T3); not I5 (T4, hotline)
+    if role == "cadre1":  # owns I1, I2 (T1) and I3 (T3), not I5 (T4); no area planned
         exp["/targets/{T4}"] = exp["/issues/{I5}"] = 403
+        exp["/targets/{T1}"] = exp["/api/v1/targets/{T1}"] = 403  # owning opens the issue only
     if role == "cadre3":  # owns nothing
         for u in ("/targets/{T1}", "/targets/{T4}", "/issues/{I1}", "/issues/{I5}",
                   "/api/v1/targets/{T1}", "/api/v1/issues/{I1}"):
@@ -135,19 +136,23 @@ def test_leader_sees_masked_personal_data_unless_granted(sqlite_web: Web) -> Non
         assert (i5["target_name"] == "赵*") is masked
 
 
-def test_cadre_sees_only_its_own_issues_and_their_targets(sqlite_web: Web) -> None:
-    """Cadre C1 lists exactly its issues I1, I2, I3 with the residents' contacts.
+def test_cadre_sees_only_its_own_issues_and_no_target_before_its_area(
+        sqlite_web: Web) -> None:
+    """Cadre C1 lists exactly its issues I1, I2, I3, their targets' contacts masked.
 
-    Its "my area" is not planned yet and shows no target.
+    Its "my area" is not planned yet and shows no target; owning the issues of T1 does
+    not open T1 (refused, no name or phone).
     """
     w = sqlite_web.world
     c, _ = sqlite_web.client("cadre1")
-    ids = {i["id"] for i in c.get("/api/v1/me/issues").get_json()["issues"]}
-    assert ids == {w.issues["I1"], w.issues["I2"], w.issues["I3"]}
+    rows = c.get("/api/v1/me/issues").get_json()["issues"]
+    assert {i["id"] for i in rows} == {w.issues["I1"], w.issues["I2"], w.issues["I3"]}
+    assert {(i["target_name"], i["phone"], i["address"]) for i in rows
+            if i["target_ext_id"] == "T1"} == {("张*", "138****1234", None)}
     ids = {i["id"] for i in c.get("/api/v1/township/issues?all=1").get_json()["issues"]}
     assert ids == {w.issues["I1"], w.issues["I2"], w.issues["I3"]}
-    item = c.get(f"/api/v1/targets/{w.targets['T1']}").get_json()["item"]
-    assert item["name"] == "张三" and item["phone"] == "13812341234"
+    r = c.get(f"/api/v1/targets/{w.targets['T1']}")
+    assert r.status_code == 403 and "张三" not in r.get_data(as_text=True)
     area = c.get("/api/v1/me/area").get_json()
     assert area == {"ok": True, "planned": False,
                     "message": "尚未分配走访区域 / no visit area assigned yet"}

@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 from zoufang.campaign.store import open_store
 
 from ..campaign.ledger_world import World
+from .areas import store_areas
 from .conftest import PASSWORD, build_web_world, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # each test takes 5-16 s
@@ -138,6 +139,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     path = tmp_path_factory.mktemp("browser") / "b.sqlite"
     st = open_store(f"sqlite:///{path}")
     world = build_web_world(st)
+    store_areas(st, world)  # cadre1 records and opens the targets of its area (G1, G2)
     st.dispose()
     app = make_app(f"sqlite:///{path}")
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -236,7 +238,7 @@ def test_visit_recorded_on_field_page_shows_in_leader_measures(live: Live) -> No
     field.on("console", lambda m: live.problems.append(f"console: {m.text}")
              if m.type == "error" else None)
     live.login(field, "cadre1")
-    assert "尚未分配走访区域" in field.inner_text("#no-area")
+    assert "T2" in field.inner_text("#my-area")
     field.fill("#target", "T2")
     field.select_option("#mode", "in_home")
     field.select_option("#outcome", "visited")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from zoufang.campaign.store import Target
 from zoufang.web.maps import Layer, safe_json
 
+from .areas import store_areas
 from .conftest import Web
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -24,6 +25,7 @@ def test_issue_text_and_names_are_escaped_in_every_page(web: Web) -> None:
     In the field page, the leader's issue list, the issue page and the target page.
     """
     w = web.world
+    store_areas(web.app.extensions["zoufang_store"], w)  # T2 is in cadre1's area
     with web.app.extensions["zoufang_store"].session() as s:
         s.get(Target, w.targets["T2"]).name = EVIL
     cadre, tok = web.client("cadre1")

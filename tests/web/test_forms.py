@@ -16,6 +16,7 @@ from zoufang.web import queries as q
 from zoufang.web.errors import Forbidden, NotFound
 from zoufang.web.security import Viewer
 
+from .areas import store_areas
 from .conftest import Web
 
 
@@ -52,7 +53,8 @@ def test_record_field_visit_refusals_record_nothing(sqlite_web: Web) -> None:
     """Refused visits record nothing.
 
     Only a linked cadre records visits; a form without a target number and with a GPS
-    point that is not a number lists both problems; an unknown target is refused.
+    point that is not a number lists both problems; an unknown target is refused like
+    any target outside the cadre's area (here: no area planned yet, which it says).
     """
     visits = _count(sqlite_web, Visit)
     store = sqlite_web.app.extensions["zoufang_store"]
@@ -66,23 +68,25 @@ def test_record_field_visit_refusals_record_nothing(sqlite_web: Web) -> None:
             forms.record_field_visit(s, _viewer(sqlite_web, "cadre", cadre="C1"),
                                      {"target": " ", "lon": "east", "lat": "37.4"})
     assert [p.field for p in err.value.problems] == ["gps", "target"]
-    with store.session() as s:
-        with pytest.raises(ValidationError, match="nothing recorded") as err:
-            forms.record_field_visit(s, _viewer(sqlite_web, "cadre", cadre="C1"),
-                                     {"target": "T99", "mode": "in_home",
-                                      "outcome": "visited"})
-    assert "T99" in err.value.problems[0].message
+    for ref in ("T99", "T2"):
+        with store.session() as s:
+            with pytest.raises(Forbidden, match="尚未分配走访区域") as refused:
+                forms.record_field_visit(s, _viewer(sqlite_web, "cadre", cadre="C1"),
+                                         {"target": ref, "mode": "in_home",
+                                          "outcome": "visited"})
+        assert ref not in str(refused.value)
     assert _count(sqlite_web, Visit) == visits
 
 
 def test_record_field_visit_with_an_issue(web: Web) -> None:
-    """A cadre's visit with an issue lands in the township's newest campaign.
+    """A cadre's visit with an issue, in its area, lands in the newest campaign.
 
     The answer names the target by number only, and the issue is owned by the cadre
     (谁走访谁处理).
     """
     c1 = _viewer(web, "cadre", cadre="C1")
     store = web.app.extensions["zoufang_store"]
+    store_areas(store, web.world)
     with store.session() as s:
         out = forms.record_field_visit(s, c1, {
             "target": "T2", "mode": "in_home", "outcome": "visited",

@@ -3,6 +3,10 @@
 ``ledger measures|weekly|export|check|flags|spot-draw|spot-record|hotspots|simulate|config``;
 ``report measures|weekly|export`` are the same commands. Every command takes ``--db URL``
 and ``--township NAME`` and prints JSON with ``--json``; errors exit with status 1.
+
+``ledger export`` writes one line to the audit log (user ``cli``; ``personal`` unless
+``--mask``), and so does ``ledger spot-draw`` without ``--mask`` (it prints the drawn
+residents' names and phones): the command, the township and the rows, never the data.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 import click
 
 from zoufang.campaign.store.lookup import campaign_id_or_none, township_of
+from zoufang.commands._audit import cli_audit
 from zoufang.commands._common import (
     DB_OPTION,
     JSON_OPTION,
@@ -133,13 +138,17 @@ def ledger_export(out: Path, fmt: str | None, start: str | None, end: str | None
     def go() -> tuple[dict[str, Any], str]:
         store = open_cli_store(db_url)
         with store.session() as s:
-            tables = export_tables(s, township_of(s, township).id,
+            town_id = township_of(s, township).id
+            tables = export_tables(s, town_id,
                                    start=parse_date(start, option="start"),
                                    end=parse_date(end, option="end"),
                                    as_of=parse_datetime(as_of, option="as-of"), mask=mask)
         kind = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
         files = [write_xlsx(tables, out)] if kind == "xlsx" else write_csv(tables, out)
         rows = {k: len(v) for k, v in tables.items()}
+        cli_audit(store, "export", "ledger export", township_id=town_id, personal=not mask,
+                  table="走访台账", format=kind, masked=mask, rows=rows,
+                  start=start, end=end)
         return dict(files=[str(f) for f in files], rows=rows), (
             f"wrote {', '.join(str(f) for f in files)}\n"
             + "\n".join(f"  {k}: {n} rows" for k, n in rows.items()))
@@ -228,6 +237,10 @@ def ledger_spot_draw(seed: int, per_stratum: int, share: float, sample: str | No
                                   name=(mask_name(t.name) if mask else t.name) if t else None,
                                   phone=(mask_phone(t.phone) if mask else t.phone)
                                   if t else None, result=r.result))
+            town_id = town.id
+        if items and not mask:
+            cli_audit(store, "read", "ledger spot-draw", township_id=town_id, personal=True,
+                      sample=items[0]["sample"], rows=len(items))
         return dict(count=len(items), checks=items), "\n".join(
             f"#{i['id']} {i['stratum']} visit {i['visit_id']} {i['target']} {i['name']} "
             f"{i['phone']}" for i in items) or "nothing to draw"

@@ -14,6 +14,10 @@ as ``{"ok": false, "error": ..., "errors": [...], "status": 1}``.
   (with both, re-pair the cadre with area N first).
 - ``plan show [--area N]``: the current plan (with ``--area``, that area's targets).
 - ``plan publish --out FILE.xlsx|FILE.csv [--masked]``: the arrangement table (安排表).
+
+``plan publish`` writes one line to the audit log (user ``cli``; ``personal`` unless
+``--masked``), and so does ``plan show --area N`` (it prints the area's residents'
+names): the command, the township, the plan and the rows, never the names.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 import click
 
+from zoufang.commands._audit import cli_audit
 from zoufang.commands._common import (
     CAMPAIGN_OPTION,
     DB_OPTION,
@@ -222,6 +227,9 @@ def plan_show_cmd(area: int | None, campaign: str | None, township: str | None,
             text = _areas_text(res)
             if area is not None:
                 items = _area_targets(store, res.plan_id, area)
+                cli_audit(store, "read", "plan show --area", township_id=_township_id(
+                    store, township, campaign), personal=True, plan_id=res.plan_id,
+                    area=area, rows=len(items))
                 payload["area_targets"] = items
                 a = next(x for x in res.areas if x["number"] == area)
                 text = "\n".join([
@@ -235,6 +243,13 @@ def plan_show_cmd(area: int | None, campaign: str | None, township: str | None,
         return payload, text
 
     run(as_json, go)
+
+
+def _township_id(store: Any, township: str | None, campaign: str | None) -> int:
+    from zoufang.campaign.store.lookup import resolve_campaign
+
+    with store.session() as s:
+        return resolve_campaign(s, township=township, campaign=campaign).township_id
 
 
 def _area_targets(store: Any, plan_id: int, number: int) -> list[dict[str, Any]]:
@@ -279,6 +294,10 @@ def plan_publish_cmd(out: Path, masked: bool, campaign: str | None, township: st
         try:
             arr = write_arrangement(store, out, township=township, campaign=campaign,
                                     masked=masked)
+            cli_audit(store, "export", "plan publish", township_id=_township_id(
+                store, township, campaign), personal=not masked, table="安排表",
+                format=Path(out).suffix.lower().lstrip("."), masked=masked,
+                plan_id=arr.plan.plan_id, rows=len(arr.rows))
         finally:
             store.dispose()
         text = (f"{out}: {arr.title}, {len(arr.rows)} rows"

@@ -20,6 +20,10 @@ Errors exit with status 1 naming the field, like the other ``plan`` commands.
 
 Bad input (no route plan yet, unknown cadre or day) exits 1 naming what exists, like the
 other ``plan`` commands.
+
+Every ``route-export`` writes one line to the audit log (user ``cli``; ``personal``
+with ``--reveal``), and so does ``route-show --cadre ID --reveal`` (a read of names and
+phones in clear); the line holds the plan, cadre, days and rows, never the names.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import click
 
 from zoufang import vocab
 from zoufang._errors import Problem, ValidationError
+from zoufang.commands._audit import cli_audit
 from zoufang.commands._common import (
     CAMPAIGN_OPTION,
     DB_OPTION,
@@ -197,6 +202,26 @@ def _plan(s: Any, township: str | None, campaign: str | None, phase: str) -> Any
     return find_plan(s, camp.id, phase)
 
 
+def _routed_targets(s: Any, plan_id: int, cadre: str, day: dt.date | None) -> int:
+    """Return how many targets the cadre's route days hold (one day, or all of them)."""
+    from sqlalchemy import func, select
+
+    from zoufang.campaign.store import RouteDay
+
+    q = select(func.coalesce(func.sum(RouteDay.n_targets), 0)).where(
+        RouteDay.plan_id == plan_id, RouteDay.cadre_ext_id == cadre)
+    if day is not None:
+        q = q.where(RouteDay.day == day)
+    return int(s.scalar(q) or 0)
+
+
+def _township_id(s: Any, plan: Any) -> int | None:
+    from zoufang.campaign.store import Campaign
+
+    camp = s.get(Campaign, plan.campaign_id)
+    return camp.township_id if camp is not None else None
+
+
 def _day_lines(v: Any) -> list[str]:
     lines = [f"{v.day.isoformat()} 出发 {v.depart_at:%H:%M} 返回 {v.return_at:%H:%M} · "
              f"{v.distance_m / 1000:.1f} km · {v.n_stops} 站 {len(v.stops)} 户"]
@@ -242,6 +267,12 @@ def route_show_cmd(cadre: str | None, day: str | None, phase: str, reveal: bool,
                 days = [the_day] if the_day is not None else cadre_days(s, plan.id, cadre)
                 views = [load_day(s, plan.id, cadre, d, reveal=reveal) for d in days]
                 lo = left_out(s, plan.id, cadre, reveal=reveal)
+                town_id = _township_id(s, plan)
+            if reveal:
+                cli_audit(store, "read", "plan route-show --reveal", township_id=town_id,
+                          personal=True, plan_id=plan.id, phase=phase, cadre=cadre,
+                          days=[v.day.isoformat() for v in views],
+                          rows=sum(len(v.stops) for v in views) + len(lo))
         finally:
             store.dispose()
         head = (f"Route plan #{plan.id} ({plan.phase_kind} {plan.first_day}–{plan.last_day}), "
@@ -298,6 +329,12 @@ def route_export_cmd(cadre: str, day: str | None, fmt: str, out: Path, reveal: b
                 plan = _plan(s, township, campaign, phase)
                 paths = export_days(s, plan.id, cadre, out, formats=formats, day=the_day,
                                     reveal=reveal, datum=datum)
+                town_id = _township_id(s, plan)
+                rows = _routed_targets(s, plan.id, cadre, the_day)
+            cli_audit(store, "route_export", "plan route-export", township_id=town_id,
+                      personal=reveal, plan_id=plan.id, phase=phase, cadre=cadre,
+                      formats=formats, day=the_day.isoformat() if the_day else None,
+                      files=len(paths), rows=rows)
         finally:
             store.dispose()
         text = "\n".join([*(str(p) for p in paths),

@@ -55,7 +55,14 @@ from zoufang.web.basemaps import Basemap, shift_geometry, to_display
 from zoufang.web.errors import Forbidden, NotFound
 from zoufang.web.i18n import LABELS
 from zoufang.web.maps import PALETTE, category_colors, rate_color
-from zoufang.web.scope import ROLE_ACTIONS, can_see_target, mask_target_fields, sees_personal
+from zoufang.web.scope import (
+    ROLE_ACTIONS,
+    area_target_ids,
+    can_see_target,
+    mask_target_fields,
+    sees_issue_personal,
+    sees_personal,
+)
 from zoufang.web.security import Viewer
 
 __all__ = [
@@ -260,6 +267,9 @@ def problems_geojson(session: Session, township_id: int, basemap: Basemap
 
 def _target(session: Session, viewer: Viewer, target_id: int) -> Target:
     tgt = session.get(Target, target_id)
+    if viewer.role == "cadre" and (tgt is None or not can_see_target(session, viewer, tgt)):
+        # one answer whether the target exists or not: a cadre learns nothing by asking
+        raise Forbidden(f"target #{target_id} is not in your visit area")
     if tgt is None or tgt.township_id != viewer.township_id:
         raise NotFound(f"no target #{target_id}")
     if not can_see_target(session, viewer, tgt):
@@ -536,9 +546,13 @@ _WARNING_LABELS: Final = {w: LABELS[w][0] for w in ("red", "yellow")}
 
 def _issue_dict(session: Session, viewer: Viewer, i: Issue, t: Target | None,
                 grid: str | None, owner: str | None, today: dt.date,
-                cfg: Any) -> dict[str, Any]:
-    personal = (viewer.role == "planner" or (viewer.role == "leader" and viewer.personal_data)
-                or (viewer.role == "cadre" and i.owner_cadre_id == viewer.cadre_id))
+                cfg: Any, area: set[int] | None = None) -> dict[str, Any]:
+    """Return one issue as the viewer may see it (``personal``: name and phone in clear).
+
+    ``area`` is a cadre's :func:`~zoufang.web.scope.area_target_ids`: a cadre sees the
+    name, phone and address of an issue's target only when the target is in it.
+    """
+    personal = sees_issue_personal(viewer, i, area)
     name = i.reporter_name or (t.name if t else None)
     phone = i.reporter_phone or (t.phone if t else None)
     name, phone = mask_target_fields(name, phone, personal)
@@ -547,7 +561,8 @@ def _issue_dict(session: Session, viewer: Viewer, i: Issue, t: Target | None,
         id=i.id, category=i.category, category_label=ledger_mod.category_label(i.category, cfg),
         status=i.status, status_label=ledger_mod.status_label(i.status), text=i.text,
         channel=i.channel, target_id=t.id if t else None, target_ext_id=t.ext_id if t else None,
-        target_name=name, phone=phone, address=t.address if t else None, grid=grid,
+        target_name=name, phone=phone, personal=personal,
+        address=t.address if t and (personal or viewer.role != "cadre") else None, grid=grid,
         owner=owner if personal or viewer.role == "planner" else mask_name(owner),
         unit=i.unit, deadline=i.deadline.isoformat() if i.deadline else None,
         warning=warn, warning_label=_WARNING_LABELS.get(warn or "", ""),
@@ -567,7 +582,8 @@ def issues_list(session: Session, viewer: Viewer, *, open_only: bool = True,
     q = _issue_query(viewer, open_only=open_only, mine=mine)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     cfg = ledger_mod.get_config(session, require_township(viewer))
-    rows = [_issue_dict(session, viewer, i, t, g, o, today, cfg)
+    area = area_target_ids(session, viewer) if viewer.role == "cadre" else None
+    rows = [_issue_dict(session, viewer, i, t, g, o, today, cfg, area)
             for i, t, g, o in session.execute(
                 q.order_by(Issue.deadline.is_(None), Issue.deadline, Issue.id).limit(limit))]
     order = {"red": 0, "yellow": 1}
@@ -634,8 +650,9 @@ def issue_detail(session: Session, viewer: Viewer, issue_id: int) -> dict[str, A
     grid = session.get(Grid, t.grid_id) if t is not None and t.grid_id else None
     owner = session.get(Cadre, i.owner_cadre_id) if i.owner_cadre_id else None
     cfg = ledger_mod.get_config(session, i.township_id)
+    area = area_target_ids(session, viewer) if viewer.role == "cadre" else None
     out = _issue_dict(session, viewer, i, t, grid.ext_id if grid else None,
-                      owner.name if owner else None, local_now().date(), cfg)
+                      owner.name if owner else None, local_now().date(), cfg, area)
     out["responsibility_label"] = ledger_mod.RESPONSIBILITIES[i.responsibility][0]
     out["result"], out["explanation"] = i.result, i.explanation
     out["rating"] = i.rating

@@ -5,6 +5,11 @@ role and records it for the OpenAPI document (``/api/v1/openapi.json``), so the
 document lists every route by construction (a test checks it against the URL map).
 Errors have one shape: ``{"ok": false, "error": ..., "errors": [...], "status": N}``.
 Writes need the session's CSRF token in the ``X-CSRF-Token`` header.
+
+Every read that hands out residents' (or cadres') names and phones in clear in bulk —
+lists of targets or issues, the grid level of the measures, the plan's areas, a cadre's
+area and route — writes one audit line (:func:`zoufang.web.scope.audit_read`: the
+endpoint, the township, the rows, never the data); masked reads write none.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from zoufang.web import queries as q
 from zoufang.web.context import basemap, date_arg, planning, store, viewer
 from zoufang.web.errors import NotFound
 from zoufang.web.responses import XLSX, download, route_file_response
-from zoufang.web.scope import area_target_ids
+from zoufang.web.scope import area_target_ids, audit_read, sees_personal
 from zoufang.web.security import audit, roles_required
 
 __all__ = ["ROUTES", "ApiRoute", "bp", "openapi_document"]
@@ -220,7 +225,10 @@ def job_status(job_id: str) -> Response:
     if job is None or job.township_id != viewer().township_id:
         raise NotFound(f"no job {job_id!r}")
     plan = planning().latest(job.township_id) if job.status == "done" else None
-    return _ok(job=job.to_dict(), plan=plan.public() if plan else None)
+    public = plan.public() if plan else None
+    if public is not None:  # the areas name the cadres with their phones
+        audit_read(len(public.get("areas") or []), table="areas", plan_id=public.get("plan_id"))
+    return _ok(job=job.to_dict(), plan=public)
 
 
 @api("/township/plan", roles=("planner",), summary="The current stored plan: areas and "
@@ -229,7 +237,10 @@ def job_status(job_id: str) -> Response:
 def latest_plan() -> Response:
     """Show the current plan of the township."""
     plan = planning().latest(_township_id())
-    return _ok(planned=plan is not None, plan=plan.public() if plan else None)
+    public = plan.public() if plan else None
+    if public is not None:  # the areas name the cadres with their phones
+        audit_read(len(public.get("areas") or []), table="areas", plan_id=public.get("plan_id"))
+    return _ok(planned=plan is not None, plan=public)
 
 
 @api("/township/locks/<cadre_id>", ("PUT", "DELETE"), roles=("planner",),
@@ -260,7 +271,7 @@ def arrangement(fmt: str) -> Response:
 
 @api("/targets/<int:target_id>", roles=("planner", "leader", "cadre"), summary="One "
      "target: name and phone (masked unless allowed), visits, issues, hotspots (回头看). "
-     "Cadres: only targets of their own area or issues.",
+     "Cadres: only targets of their own area (else 403, existing or not).",
      params=(("target_id", "path", "integer"),), tag="targets")
 def target(target_id: int) -> Response:
     """Show one target."""
@@ -277,11 +288,15 @@ def target(target_id: int) -> Response:
      params=(("level", "query", "string"), ("key", "query", "string"),
              ("start", "query", "date"), ("end", "query", "date")), tag="leader")
 def measures() -> Response:
-    """Give the measures at one level of the drill-down."""
+    """Give the measures at one level of the drill-down (the grid level is audited)."""
+    level = request.args.get("level", "township")
     with store().session() as s:
-        return _ok(measures=q.measures_drill(
-            s, viewer(), level=request.args.get("level", "township"),
-            key=request.args.get("key"), start=date_arg("start"), end=date_arg("end")))
+        out = q.measures_drill(s, viewer(), level=level, key=request.args.get("key"),
+                               start=date_arg("start"), end=date_arg("end"))
+        personal = sees_personal(s, viewer())
+    if level == "grid" and personal:  # the grid's targets with names and phones
+        audit_read(len(out["rows"]), level="grid", grid=out["parent"]["name"])
+    return _ok(measures=out)
 
 
 @api("/township/coverage.geojson", roles=("leader", "planner"), summary="Grids with their "
@@ -307,6 +322,9 @@ def unvisited() -> Response:
     """List the unvisited targets."""
     with store().session() as s:
         rows, total = q.unvisited_list(s, viewer(), grid_code=request.args.get("grid"))
+        personal = sees_personal(s, viewer())
+    if personal:
+        audit_read(len(rows), grid=request.args.get("grid") or None)
     return _ok(total=total, targets=rows)
 
 
@@ -325,8 +343,10 @@ def issues_geojson() -> Response:
      params=(("all", "query", "boolean"),), tag="leader")
 def issues() -> Response:
     """List the issues."""
+    every = request.args.get("all") == "1"
     with store().session() as s:
-        rows, total = q.issues_list(s, viewer(), open_only=request.args.get("all") != "1")
+        rows, total = q.issues_list(s, viewer(), open_only=not every)
+    audit_read(sum(1 for r in rows if r["personal"]), all=every)
     return _ok(total=total, issues=rows)
 
 
@@ -390,7 +410,9 @@ def my_area() -> Response:
         area = area_target_ids(s, viewer())
         if area is None:
             return _ok(planned=False, message="尚未分配走访区域 / no visit area assigned yet")
-        return _ok(planned=True, targets=q.my_area(s, viewer(), area))
+        rows = q.my_area(s, viewer(), area)
+    audit_read(len(rows))
+    return _ok(planned=True, targets=rows)
 
 
 @api("/me/route", roles=("cadre",), summary="My route of a day (?day=YYYY-MM-DD, default "
@@ -408,6 +430,8 @@ def my_route() -> Response:
         cr, view = found
         left = (rx.left_out(s, cr.plan.id, v.cadre_id, reveal=True)
                 if view is not None and v.cadre_id is not None else [])
+    audit_read((len(view.stops) if view is not None else 0) + len(left),
+               day=view.day.isoformat() if view is not None else None, plan_id=cr.plan.id)
     return _ok(planned=True, plan_id=cr.plan.id, phase=cr.plan.phase_kind,
                days=[d.isoformat() for d in cr.days],
                day=view.day.isoformat() if view else None,
@@ -429,7 +453,9 @@ def my_route_gpx() -> Response:
 
 @api("/me/visits", ("GET", "POST"), roles=("cadre",), summary="GET: my latest visits. "
      "POST (JSON or form): record a visit (target 编号, mode, outcome, at, four ones, notes, "
-     "lon/lat) and optionally the issue raised (category, responsibility, urgency, text).",
+     "lon/lat) and optionally the issue raised (category, responsibility, urgency, text); "
+     "only to a target of my area, a service contact of mine or a target of my issues "
+     "(else 403, nothing recorded).",
      body="application/json", tag="field")
 def my_visits() -> Any:
     """List or record visits."""
@@ -449,6 +475,7 @@ def my_issues() -> Response:
     """List the issues I own."""
     with store().session() as s:
         rows, total = q.issues_list(s, viewer(), open_only=False, mine=True)
+    audit_read(sum(1 for r in rows if r["personal"]))
     return _ok(total=total, issues=rows)
 
 

@@ -1,7 +1,8 @@
 """Pages shared by roles: one target (点户知人) and one issue (点人知情) with its actions.
 
 Who may open what is decided by :mod:`zoufang.web.scope` through the queries: a cadre
-opens only targets of its own area or issues, leaders see masked personal data unless
+opens only targets of its own area (an issue it owns shows the issue, its target's name
+and phone stay masked outside the area), leaders see masked personal data unless
 granted, admins see none.
 """
 

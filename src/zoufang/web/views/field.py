@@ -9,7 +9,11 @@ downloads of the day as GPX, GeoJSON and a printable stop list
 (``/field/route.<gpx|geojson|html>?day=``); "not planned yet" while no route plan
 exists. A cadre only ever sees its own routes (its ``cadre_id``; no other cadre can be
 asked for), with its residents' names and phones, which never reach the logs. Visits
-are recorded by the target's number (编号).
+are recorded by the target's number (编号), only for the targets the cadre may visit
+(:func:`zoufang.web.scope.visit_grant`: its area, its service contacts, revisits of its
+issues); any other number is refused with one message that tells nothing about it.
+The home and route pages show residents' names in clear, so each view of them is
+audited (:func:`zoufang.web.scope.audit_read`: the rows shown, not the names).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from zoufang.web.context import basemap, parse_day, store, viewer
 from zoufang.web.errors import Forbidden
 from zoufang.web.i18n import labels, section, t
 from zoufang.web.responses import route_file_response
-from zoufang.web.scope import area_target_ids
+from zoufang.web.scope import area_target_ids, audit_read
 from zoufang.web.security import roles_required
 
 __all__ = ["bp"]
@@ -54,6 +58,7 @@ def home() -> str:
         visits = q.my_visits(s, v, limit=20)
         issues, total = q.issues_list(s, v, open_only=False, mine=True, limit=100)
         choices = q.visit_form_choices(s, v.township_id)
+    audit_read(len(area_rows) + sum(1 for i in issues if i["personal"]))
     return render_template("field/home.html", area=area, area_rows=area_rows,
                            visits=visits, issues=issues,
                            total=total, now=local_now().strftime("%Y-%m-%dT%H:%M"),
@@ -78,6 +83,8 @@ def route() -> Any:
         cr, view = found
         left = (rx.left_out(s, cr.plan.id, v.cadre_id, reveal=True)
                 if cr.in_plan and v.cadre_id is not None else [])
+    audit_read((len(view.stops) if view is not None else 0) + len(left),
+               day=view.day.isoformat() if view is not None else None, plan_id=cr.plan.id)
     parts = (maps.map_parts(maps.route_map(bm, view, {**rl, **labels(*ROUTE_MAP_LABELS)}))
              if view is not None else None)
     return render_template(

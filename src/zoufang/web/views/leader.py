@@ -15,6 +15,7 @@ from zoufang.web import queries as q
 from zoufang.web.context import basemap, popup_url, store, viewer
 from zoufang.web.i18n import labels, t
 from zoufang.web.responses import XLSX, download
+from zoufang.web.scope import audit_read, sees_personal
 from zoufang.web.security import audit, roles_required
 
 __all__ = ["bp"]
@@ -59,6 +60,9 @@ def home() -> str:
         town = q.township(s, v)
         data = (q.measures_drill(s, v, level=level, key=request.args.get("key"),
                                  start=start, end=end) if town else None)
+        personal = sees_personal(s, v)
+    if data is not None and level == "grid" and personal:  # the grid's targets in clear
+        audit_read(len(data["rows"]), level="grid", grid=data["parent"]["name"])
     return render_template("leader/home.html", data=data, town=town, start=start, end=end,
                            masked=not (v.role == "planner" or v.personal_data))
 
@@ -85,6 +89,8 @@ def coverage() -> str:
             parts = maps.map_parts(m)
             rows, total = q.unvisited_list(s, v, limit=300,
                                            grid_code=request.args.get("grid"))
+            if sees_personal(s, v):
+                audit_read(len(rows), grid=request.args.get("grid") or None)
     return render_template("leader/coverage.html", parts=parts, rows=rows or [], total=total,
                            town=town)
 
@@ -109,6 +115,7 @@ def issues() -> str:
                                 legend=legend)
             parts = maps.map_parts(m)
             rows, total = q.issues_list(s, v, open_only=True, limit=300)
+    audit_read(sum(1 for r in rows if r["personal"]))
     return render_template("leader/issues.html", parts=parts, rows=rows, total=total,
                            town=town)
 
