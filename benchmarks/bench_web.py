@@ -50,7 +50,7 @@ CHROMIUM = os.environ.get("ZOUFANG_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
-PASSWORD = "bench-password-1"
+PASSWORD = "timing-run-password-1"  # the password policy refuses one containing "bench"
 
 
 def build_store() -> str:

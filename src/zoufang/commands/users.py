@@ -3,7 +3,10 @@
 ``zoufang user add NAME --role planner|cadre|leader|admin [--township T] [--cadre ID]
 [--grant-personal] [--password-stdin]``. Passwords are read from standard input
 (``--password-stdin``, first line) or asked twice at the prompt, never taken from the
-command line, and stored only as salted hashes. Every change is written to the audit log.
+command line, and stored only as salted hashes. They must pass the password policy of
+:mod:`zoufang.web.passwords` (at least 10 characters, not the user name nor containing
+it, not a common password). ``passwd`` and ``disable`` end every session of the user.
+Every change is written to the audit log.
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ def add_user(session: Any, name: str, role: str, password: str, *, township: str
     Raises
     ------
     ValueError
-        Unknown role, a name already taken, a short password, a missing township or
-        cadre.
+        Unknown role, a name already taken, a password that breaks the policy, a
+        missing township or cadre.
     """
     from zoufang.campaign.store import ROLES, AuditEntry, Cadre, Township, User
+    from zoufang.web.passwords import password_problems
     from zoufang.web.security import hash_password
 
     problems: list[str] = []
@@ -45,8 +49,7 @@ def add_user(session: Any, name: str, role: str, password: str, *, township: str
         problems.append("Expected a user name of 1 to 100 characters.")
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         problems.append(f"user {name!r} exists already")
-    if len(password) < 8:
-        problems.append("Expected a password of at least 8 characters.")
+    problems.extend(password_problems(password, name))
     town_id = cadre_id = None
     if role in ("planner", "leader") and not township:
         problems.append(f"a {role} needs --township")
@@ -79,7 +82,7 @@ def add_user(session: Any, name: str, role: str, password: str, *, township: str
         if len(found) > 1:
             raise ValueError(f"cadre {cadre!r} exists in several townships; add --township")
         cadre_id, town_id = found[0].id, found[0].township_id
-    user = User(name=name, password_hash=hash_password(password), role=role,
+    user = User(name=name, password_hash=hash_password(password, name), role=role,
                 township_id=town_id, cadre_id=cadre_id, personal_data=personal_data,
                 active=True)
     session.add(user)
@@ -120,8 +123,8 @@ def user_add(name: str, role: str, township: str | None, cadre: str | None,
     from zoufang.campaign.store import open_store
 
     password = _read_password(password_stdin)
+    store = open_store(db_url)
     try:
-        store = open_store(db_url)
         notes: list[str] = []
         with store.session() as s:
             add_user(s, name, role, password, township=township, cadre=cadre,
@@ -129,6 +132,8 @@ def user_add(name: str, role: str, township: str | None, cadre: str | None,
     except ValueError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    finally:
+        store.dispose()
     for note in notes:
         click.echo(f"note: {note}")
     click.echo(f"user {name} ({role}) created")
@@ -140,18 +145,23 @@ def user_list(db_url: str | None) -> None:
     from zoufang.campaign.store import User, open_store
 
     store = open_store(db_url)
-    with store.session() as s:
-        for u in s.scalars(select(User).order_by(User.name)):
-            click.echo(f"{u.name}\t{u.role}\ttownship={u.township_id}\tcadre={u.cadre_id}"
-                       f"\tpersonal={u.personal_data}\tactive={u.active}")
+    try:
+        with store.session() as s:
+            for u in s.scalars(select(User).order_by(User.name)):
+                click.echo(f"{u.name}\t{u.role}\ttownship={u.township_id}"
+                           f"\tcadre={u.cadre_id}\tpersonal={u.personal_data}"
+                           f"\tactive={u.active}")
+    finally:
+        store.dispose()
 
 @user_group.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True)
 @DB_OPTION
 def user_passwd(name: str, password_stdin: bool, db_url: str | None) -> None:
-    """Set a user's password."""
+    """Set a user's password (it must pass the policy) and end all of the user's sessions."""
     from zoufang.campaign.store import AuditEntry, User, open_store
+    from zoufang.campaign.store.users import end_sessions
     from zoufang.web.security import hash_password
 
     password = _read_password(password_stdin)
@@ -161,27 +171,35 @@ def user_passwd(name: str, password_stdin: bool, db_url: str | None) -> None:
             u = s.scalar(select(User).where(User.name == name))
             if u is None:
                 raise ValueError(f"no user {name!r}")
-            u.password_hash = hash_password(password)
+            u.password_hash = hash_password(password, u.name)
+            end_sessions(s, u.id)
             s.add(AuditEntry(user_name="cli", action="user_passwd",
                              detail={"user": name}))
     except ValueError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    finally:
+        store.dispose()
     click.echo(f"password of {name} changed")
 
 @user_group.command("disable")
 @click.argument("name")
 @DB_OPTION
 def user_disable(name: str, db_url: str | None) -> None:
-    """Disable a user (its sessions end at the next request)."""
+    """Disable a user (all of its sessions end at their next request)."""
     from zoufang.campaign.store import AuditEntry, User, open_store
+    from zoufang.campaign.store.users import end_sessions
 
     store = open_store(db_url)
-    with store.session() as s:
-        u = s.scalar(select(User).where(User.name == name))
-        if u is None:
-            click.echo(f"error: no user {name!r}", err=True)
-            sys.exit(1)
-        u.active = False
-        s.add(AuditEntry(user_name="cli", action="user_disable", detail={"user": name}))
+    try:
+        with store.session() as s:
+            u = s.scalar(select(User).where(User.name == name))
+            if u is None:
+                click.echo(f"error: no user {name!r}", err=True)
+                sys.exit(1)
+            u.active = False
+            end_sessions(s, u.id)
+            s.add(AuditEntry(user_name="cli", action="user_disable", detail={"user": name}))
+    finally:
+        store.dispose()
     click.echo(f"user {name} disabled")

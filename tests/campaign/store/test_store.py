@@ -1,14 +1,25 @@
-"""The store on both backends: migrations match the models, geometry round-trips."""
+"""The store on both backends: migrations match the models and go both ways; geometry."""
 
 from __future__ import annotations
 
 import pytest
 import shapely
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
-from zoufang.campaign.store import Base, Grid, Store, Township, current_revision, open_store
+from zoufang.campaign.store import (
+    AuditEntry,
+    Base,
+    Grid,
+    Store,
+    Township,
+    User,
+    current_revision,
+    open_store,
+)
+from zoufang.campaign.store.db import _alembic_config
 from zoufang.campaign.store.geometry import compare_geometry_type
 
 
@@ -63,3 +74,37 @@ def test_open_store_is_idempotent(db_url: str) -> None:
     with s2.session() as s:
         assert s.scalars(select(Township.name)).all() == ["甲镇"]
     s2.dispose()
+
+
+def test_migration_0006_downgrades_and_upgrades(store: Store) -> None:
+    """0006 adds the log-in throttle and session columns to users; downgrade drops them.
+
+    Users and the audit log's link to them survive the round trip (a table copy on
+    SQLite would have set ``audit_log.user_id`` to NULL); the new columns come back with
+    their defaults.
+    """
+    new = {"failed_logins", "failed_since", "locked_until", "session_gen"}
+
+    def columns() -> set[str]:
+        return {c["name"] for c in inspect(store.engine).get_columns("users")}
+
+    head = current_revision(store.engine)
+    assert head is not None and head >= "0006" and new <= columns()
+    with store.session() as s:
+        u = User(name="甲", password_hash="x", role="admin", failed_logins=3, session_gen=7)
+        s.add(u)
+        s.flush()
+        s.add(AuditEntry(user_id=u.id, user_name="甲", action="login"))
+    cfg = _alembic_config(store.engine)
+    command.downgrade(cfg, "0005")
+    assert current_revision(store.engine) == "0005" and not new & columns()
+    with store.engine.connect() as c:
+        assert c.execute(text("SELECT name FROM users")).scalars().all() == ["甲"]
+        assert c.execute(text("SELECT user_id FROM audit_log")).scalar() is not None
+    command.upgrade(cfg, "head")
+    assert current_revision(store.engine) == head and new <= columns()
+    with store.session() as s:
+        back = s.scalars(select(User)).one()
+        assert (back.name, back.failed_logins, back.session_gen, back.locked_until,
+                back.failed_since) == ("甲", 0, 0, None, None)
+        assert s.scalar(select(AuditEntry.user_id)) == back.id
