@@ -20,6 +20,53 @@ Configuration keys (environment variable in brackets):
     The basemap (:mod:`zoufang.web.basemaps`).
 ``PLAN_TIME_LIMIT_S`` (30)
     Default time limit of a planning job.
+``LOGIN_MAX_FAILURES`` (5), ``LOGIN_FAILURE_WINDOW_S`` (15 min), ``LOGIN_LOCKOUT_S`` (15 min)
+[``ZOUFANG_LOGIN_MAX_FAILURES``, ...]
+    That many failed log-ins of one account within the window lock it for the lockout
+    (:mod:`zoufang.web.security`).
+``LOGIN_RATE_LIMIT`` (``20 per minute``), ``RATELIMIT_STORAGE_URI`` (``memory://``)
+[``ZOUFANG_LOGIN_RATE_LIMIT``, ``ZOUFANG_RATELIMIT_STORAGE_URI``]
+    Refused log-ins allowed per client address (Flask-Limiter), and where they are
+    counted: ``memory://`` is per server process, ``redis://host:6379`` shares the count.
+
+Uploads (:func:`zoufang.web.forms.import_upload`; the CLI has none of these limits, and a
+refusal says to import a bigger file with ``zoufang import KIND FILE``):
+
+``MAX_CONTENT_LENGTH`` (32 MiB) [``ZOUFANG_MAX_CONTENT_LENGTH``]
+    Bytes of one request; a bigger upload is answered 413 (the JSON error shape, or a
+    page saying what to do) before it is read.
+``UPLOAD_MAX_ROWS`` (50,000) [``ZOUFANG_UPLOAD_MAX_ROWS``]
+    Data rows (features) of an uploaded file, counted while reading; reading stops at
+    the first row beyond.
+``UPLOAD_MAX_COLUMNS`` (200) [``ZOUFANG_UPLOAD_MAX_COLUMNS``]
+    Columns of its header.
+``UPLOAD_MAX_FIELD_CHARS`` (10,000) [``ZOUFANG_UPLOAD_MAX_FIELD_CHARS``]
+    Characters of one cell; a CSV line longer than its cells could hold is refused
+    before it is split.
+``UPLOAD_MAX_EXPANDED_BYTES`` (100 MiB) [``ZOUFANG_UPLOAD_MAX_EXPANDED_BYTES``]
+    Zip-based files (.xlsx/.xlsm, zipped Shapefiles): the uncompressed sizes the zip's
+    directory declares, summed before anything is expanded.
+``UPLOAD_MAX_ZIP_RATIO`` (100) [``ZOUFANG_UPLOAD_MAX_ZIP_RATIO``]
+    Zip-based files: the highest compression ratio of a member of 1 MiB or more (a zip
+    bomb's is in the hundreds; a real workbook's about 5 to 20).
+``UPLOAD_TIME_BUDGET_S`` (60) [``ZOUFANG_UPLOAD_TIME_BUDGET_S``]
+    Seconds to read and check an upload before anything is written; past it the upload
+    is refused.
+``ERROR_MAX_PROBLEMS`` (50) [``ZOUFANG_ERROR_MAX_PROBLEMS``]
+    Problems listed in an error reply or on the import page; the rest are counted in
+    one last entry (code ``more_problems``).
+
+A limit set to ``None`` in the instance config is not checked.
+
+SQLite writers (:mod:`zoufang.campaign.store.db`):
+
+``DB_BUSY_TIMEOUT_S`` (5) [``ZOUFANG_DB_BUSY_TIMEOUT_S``]
+    Seconds a statement waits for another writer's lock.
+``DB_WRITE_ATTEMPTS`` (4) [``ZOUFANG_DB_WRITE_ATTEMPTS``]
+    Tries of a write that found the lock taken (with growing pauses between them);
+    after the last, nothing is written and the request is answered 503.
+``BUSY_RETRY_AFTER_S`` (10) [``ZOUFANG_BUSY_RETRY_AFTER_S``]
+    The ``Retry-After`` of that 503 ("系统繁忙，请稍后重试").
 """
 
 from __future__ import annotations
@@ -37,8 +84,9 @@ from werkzeug.security import safe_join
 
 from zoufang._errors import ValidationError
 from zoufang.campaign.issues import IssueConflict
+from zoufang.campaign.store.db import StoreBusy
 from zoufang.web.basemaps import basemap_from_config
-from zoufang.web.errors import Forbidden, NotFound, error_body
+from zoufang.web.errors import Forbidden, NotFound, error_body, problem_list
 from zoufang.web.i18n import LANGS, current_lang, t
 from zoufang.web.security import current_viewer, init_security
 
@@ -54,7 +102,25 @@ _ENV_KEYS = {
     "TILE_ATTRIBUTION": "ZOUFANG_TILE_ATTRIBUTION", "TILE_SUBDOMAINS": "ZOUFANG_TILE_SUBDOMAINS",
     "TIANDITU_KEY": "ZOUFANG_TIANDITU_KEY", "PLAN_TIME_LIMIT_S": "ZOUFANG_PLAN_TIME_LIMIT_S",
 }
-_INT_KEYS = ("SESSION_MAX_AGE_S", "SESSION_IDLE_S", "PLAN_TIME_LIMIT_S")
+_INT_KEYS: tuple[str, ...] = ("SESSION_MAX_AGE_S", "SESSION_IDLE_S", "PLAN_TIME_LIMIT_S")
+#: The log-in throttle's keys (:mod:`zoufang.web.security`, :mod:`zoufang.web.views.auth`).
+_LOGIN_KEYS = {"LOGIN_MAX_FAILURES": 5, "LOGIN_FAILURE_WINDOW_S": 15 * 60,
+               "LOGIN_LOCKOUT_S": 15 * 60, "LOGIN_RATE_LIMIT": "20 per minute",
+               "RATELIMIT_STORAGE_URI": "memory://"}
+_ENV_KEYS.update({key: f"ZOUFANG_{key}" for key in _LOGIN_KEYS})
+_INT_KEYS += ("LOGIN_MAX_FAILURES", "LOGIN_FAILURE_WINDOW_S", "LOGIN_LOCKOUT_S")
+#: Upload limits (:func:`zoufang.web.forms.import_upload`) and SQLite write waits.
+_UPLOAD_KEYS: dict[str, Any] = {
+    "UPLOAD_MAX_ROWS": 50_000, "UPLOAD_MAX_COLUMNS": 200, "UPLOAD_MAX_FIELD_CHARS": 10_000,
+    "UPLOAD_MAX_EXPANDED_BYTES": 100 * 1024 * 1024, "UPLOAD_MAX_ZIP_RATIO": 100.0,
+    "UPLOAD_TIME_BUDGET_S": 60.0, "ERROR_MAX_PROBLEMS": 50,
+    "DB_BUSY_TIMEOUT_S": 5.0, "DB_WRITE_ATTEMPTS": 4, "BUSY_RETRY_AFTER_S": 10,
+}
+_ENV_KEYS.update({key: f"ZOUFANG_{key}" for key in (*_UPLOAD_KEYS, "MAX_CONTENT_LENGTH")})
+_INT_KEYS += ("MAX_CONTENT_LENGTH", "UPLOAD_MAX_ROWS", "UPLOAD_MAX_COLUMNS",
+              "UPLOAD_MAX_FIELD_CHARS", "UPLOAD_MAX_EXPANDED_BYTES", "ERROR_MAX_PROBLEMS",
+              "DB_WRITE_ATTEMPTS", "BUSY_RETRY_AFTER_S")
+_FLOAT_KEYS = ("UPLOAD_MAX_ZIP_RATIO", "UPLOAD_TIME_BUDGET_S", "DB_BUSY_TIMEOUT_S")
 _COMPRESSIBLE = ("text/html", "application/json", "application/geo+json", "text/css",
                  "text/javascript", "application/javascript", "text/csv")
 
@@ -86,15 +152,19 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SESSION_MAX_AGE_S=8 * 3600, SESSION_IDLE_S=30 * 60,
         SESSION_COOKIE_NAME="zoufang_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=False,
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024, BASEMAP="osm", TILE_URL=None, TILE_CRS="wgs84",
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024, BASEMAP="osm", TILE_URL=None, TILE_CRS="wgs84",
         TILE_ATTRIBUTION=None, TILE_SUBDOMAINS=None, TIANDITU_KEY=None,
         PLAN_TIME_LIMIT_S=30, GZIP=True,
     )
+    app.config.from_mapping(_LOGIN_KEYS)
+    app.config.from_mapping(_UPLOAD_KEYS)
     for key, env in _ENV_KEYS.items():
         if os.environ.get(env):
             val: Any = os.environ[env]
             if key in _INT_KEYS:
                 val = int(val)
+            elif key in _FLOAT_KEYS:
+                val = float(val)
             elif key == "SESSION_COOKIE_SECURE":
                 val = val.lower() in ("1", "true", "yes")
             app.config[key] = val
@@ -119,7 +189,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _config(app, test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.compact = True  # type: ignore[attr-defined]
-    store = open_store(app.config["DB_URL"])
+    store = open_store(app.config["DB_URL"], busy_timeout_s=app.config["DB_BUSY_TIMEOUT_S"],
+                       write_attempts=app.config["DB_WRITE_ATTEMPTS"])
     app.extensions["zoufang_store"] = store
     app.extensions["zoufang_basemap"] = basemap_from_config(app.config)
     app.extensions["zoufang_planning"] = Planning(store)
@@ -128,6 +199,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from zoufang.web.views.admin import bp as admin_bp
     from zoufang.web.views.api import bp as api_bp
     from zoufang.web.views.auth import bp as auth_bp
+    from zoufang.web.views.auth import init_login_limits
     from zoufang.web.views.common import bp as common_bp
     from zoufang.web.views.field import bp as field_bp
     from zoufang.web.views.leader import bp as leader_bp
@@ -135,6 +207,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for bp in (auth_bp, planner_bp, field_bp, leader_bp, admin_bp, common_bp, api_bp):
         app.register_blueprint(bp)
+    init_login_limits(app)
 
     app.jinja_env.globals.update(t=t, current_lang=current_lang, LANGS=LANGS)
 
@@ -181,10 +254,19 @@ def _install_errors(app: Flask) -> None:
             msg = t("forbidden")
         elif status == 404:
             msg = t("not_found")
+        elif status == 413:
+            msg = _too_large(app)
         else:
             msg = exc.description or exc.name
         if _wants_json():
-            detail = [{"message": exc.description}] if exc.description and status == 400 else []
+            detail: list[dict[str, Any]] = (
+                [{"message": exc.description}] if exc.description and status == 400 else [])
+            if status == 413:
+                detail = [{"source": "upload", "row": None, "field": "file",
+                           "message": f"the request has {request.content_length} bytes; "
+                           f"at most {app.config['MAX_CONTENT_LENGTH']} are accepted "
+                           "(MAX_CONTENT_LENGTH)", "severity": "error", "code": "too_large",
+                           "value": str(request.content_length)}]
             resp = jsonify(error_body(status, msg, detail))
             resp.status_code = status
             if status == 405 and exc.get_response().headers.get("Allow"):
@@ -204,9 +286,21 @@ def _install_errors(app: Flask) -> None:
             return jsonify(error_body(404, str(exc) or t("not_found"))), 404
         return page(404, t("not_found"))
 
+    @app.errorhandler(StoreBusy)
+    def _busy(exc: StoreBusy) -> Any:
+        # another writer held the SQLite lock past every retry; nothing was written
+        log.warning("store busy on %s %s: %s", request.method, request.path, exc.summary)
+        if _wants_json():
+            resp = jsonify(error_body(503, t("busy"), [p.to_dict() for p in exc.problems]))
+            resp.status_code = 503
+        else:
+            resp = app.make_response(page(503, t("busy")))
+        resp.headers["Retry-After"] = str(int(app.config["BUSY_RETRY_AFTER_S"]))
+        return resp
+
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:
-        errors = [p.to_dict() for p in exc.problems]
+        errors = problem_list(exc.problems, app.config["ERROR_MAX_PROBLEMS"])
         if _wants_json():
             return jsonify(error_body(400, exc.summary, errors)), 400
         return page(400, exc.summary)
@@ -233,6 +327,12 @@ def _install_errors(app: Flask) -> None:
         if _wants_json():
             return jsonify(error_body(500, t("error"))), 500
         return page(500, t("error"))
+
+
+def _too_large(app: Flask) -> str:
+    """Say that the upload is over ``MAX_CONTENT_LENGTH`` and what to do instead."""
+    limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+    return t("upload_too_large", mb=f"{limit / (1024 * 1024):g}")
 
 
 def _install_headers(app: Flask) -> None:

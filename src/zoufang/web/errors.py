@@ -7,9 +7,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Forbidden", "NotFound", "error_body"]
+from zoufang._errors import Problem
+
+__all__ = ["Forbidden", "NotFound", "cap_problems", "error_body", "problem_list"]
 
 
 class Forbidden(PermissionError):
@@ -27,3 +30,33 @@ def error_body(status: int, error: str, errors: list[dict[str, Any]] | None = No
     ``{"ok": false, "error": ..., "errors": [...], "status": N}``.
     """
     return {"ok": False, "error": error, "errors": errors or [], "status": status}
+
+
+def cap_problems(problems: Sequence[Problem], limit: int | None
+                 ) -> tuple[list[dict[str, Any]], int]:
+    """Return the first ``limit`` problems as dicts and how many were left out.
+
+    ``limit`` ``None`` keeps them all. An import may find a problem in every row of a
+    big file: a reply lists the first ones and counts the rest.
+    """
+    shown = list(problems) if limit is None else list(problems[:max(int(limit), 0)])
+    return [p.to_dict() for p in shown], len(problems) - len(shown)
+
+
+def problem_list(problems: Sequence[Problem], limit: int | None) -> list[dict[str, Any]]:
+    """Return the first ``limit`` problems as dicts, then one entry counting the rest.
+
+    The last entry (code ``more_problems``, ``count`` the number left out) is there
+    only when problems were left out, so that the reply keeps the one error shape.
+    """
+    from zoufang.web.i18n import t
+
+    shown, more = cap_problems(problems, limit)
+    if more:
+        rest = problems[len(shown):]
+        shown.append({"source": rest[0].source, "row": None, "field": None,
+                      "message": t("more_problems", n=more),
+                      "severity": "error" if any(p.severity == "error" for p in rest)
+                      else "warning", "code": "more_problems", "value": str(more),
+                      "count": more})
+    return shown

@@ -16,8 +16,9 @@ import datetime as dt
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,14 +28,16 @@ from zoufang.campaign import issues as ledger_mod
 from zoufang.campaign.store import Cadre, Target, Township, local_now
 from zoufang.campaign.store.lookup import newest_campaign_id
 from zoufang.campaign.visits import FOUR_ONES, record_visit
-from zoufang.web.errors import Forbidden, NotFound
+from zoufang.gis.readers import LimitExceeded, ReadLimits
+from zoufang.web.errors import Forbidden, NotFound, cap_problems
+from zoufang.web.i18n import t
 from zoufang.web.queries import get_issue, issue_detail, require_township
-from zoufang.web.scope import ROLE_ACTIONS, sees_personal
+from zoufang.web.scope import ROLE_ACTIONS, area_target_ids, sees_personal, visit_grant
 from zoufang.web.security import Viewer
 
 __all__ = [
-    "IMPORT_SUFFIXES", "apply_issue_action", "export_arrangement", "export_ledger",
-    "import_upload", "record_field_visit",
+    "IMPORT_SUFFIXES", "UploadLimits", "apply_issue_action", "export_arrangement",
+    "export_ledger", "import_upload", "record_field_visit",
 ]
 
 #: File types an upload may have (a Shapefile is several files: use the CLI).
@@ -47,18 +50,131 @@ _ISSUE_FIELDS: Final = ("unit", "handler", "deadline", "result", "explanation", 
 
 # ----------------------------------------------------------------------------- imports
 
+@dataclass(frozen=True)
+class UploadLimits:
+    """What a web upload may be; ``None`` leaves a bound open (the CLI has none).
+
+    The app's configuration sets them (``MAX_CONTENT_LENGTH`` and the ``UPLOAD_*`` keys
+    of :mod:`zoufang.web.app`); the defaults here are those of the app.
+
+    Attributes
+    ----------
+    max_bytes
+        Bytes of the file (the app refuses bigger requests before reading them).
+    max_rows, max_columns, max_field_chars, max_expanded_bytes, max_zip_ratio
+        As in :class:`zoufang.gis.readers.ReadLimits`.
+    max_zip_members
+        Files in a zip-based upload (a workbook has about 10 to 30).
+    time_budget_s
+        Seconds to read and check the file before anything is written.
+    max_problems
+        Problems of the report listed in the answer; the rest are counted.
+    """
+
+    max_bytes: int | None = 32 * 1024 * 1024
+    max_rows: int | None = 50_000
+    max_columns: int | None = 200
+    max_field_chars: int | None = 10_000
+    max_expanded_bytes: int | None = 100 * 1024 * 1024
+    max_zip_ratio: float | None = 100.0
+    max_zip_members: int | None = 1_000
+    time_budget_s: float | None = 60.0
+    max_problems: int | None = 50
+
+    @classmethod
+    def from_config(cls, config: Any) -> UploadLimits:
+        """Return the limits set in an app's ``config`` (defaults for keys not set)."""
+        d = cls()
+        get = config.get
+        return cls(max_bytes=get("MAX_CONTENT_LENGTH", d.max_bytes),
+                   max_rows=get("UPLOAD_MAX_ROWS", d.max_rows),
+                   max_columns=get("UPLOAD_MAX_COLUMNS", d.max_columns),
+                   max_field_chars=get("UPLOAD_MAX_FIELD_CHARS", d.max_field_chars),
+                   max_expanded_bytes=get("UPLOAD_MAX_EXPANDED_BYTES", d.max_expanded_bytes),
+                   max_zip_ratio=get("UPLOAD_MAX_ZIP_RATIO", d.max_zip_ratio),
+                   time_budget_s=get("UPLOAD_TIME_BUDGET_S", d.time_budget_s),
+                   max_problems=get("ERROR_MAX_PROBLEMS", d.max_problems))
+
+    def reading(self) -> ReadLimits:
+        """Return the reader's limits, the time budget starting now."""
+        return ReadLimits.within(self.time_budget_s, max_rows=self.max_rows,
+                                 max_columns=self.max_columns,
+                                 max_field_chars=self.max_field_chars,
+                                 max_expanded_bytes=self.max_expanded_bytes,
+                                 max_zip_ratio=self.max_zip_ratio,
+                                 max_zip_members=self.max_zip_members)
+
+
+def _app_upload_limits() -> UploadLimits:
+    from flask import current_app, has_app_context
+
+    return UploadLimits.from_config(current_app.config) if has_app_context() \
+        else UploadLimits()
+
+
+def _save_upload(data: bytes | IO[bytes], path: Path, name: str,
+                 max_bytes: int | None) -> None:
+    """Write the upload to ``path``, refusing it past ``max_bytes`` (a stream: as it comes)."""
+    with path.open("wb") as f:
+        if isinstance(data, bytes | bytearray | memoryview):
+            f.write(data)
+        else:
+            while chunk := data.read(1 << 20):
+                f.write(chunk)
+                if max_bytes is not None and f.tell() > max_bytes:
+                    break
+        size = f.tell()
+    if max_bytes is not None and size > max_bytes:
+        raise ValidationError(f"{name}: {t('upload_too_large', mb=f'{max_bytes / 2**20:g}')}",
+                              [Problem(name, None, None, f"the file has {size} bytes; at "
+                                       f"most {max_bytes} accepted", code="too_large",
+                                       value=str(size))])
+
+
+def _limit_refused(exc: LimitExceeded, what: str, name: str) -> ValidationError:
+    """Say in the user's language which limit the upload passed and what to do instead."""
+    row = next((p.row for p in exc.problems if p.row is not None), "?")
+    value = next((p.value for p in exc.problems if p.value), None)
+    n = exc.allowed
+    messages: dict[str, tuple[str, dict[str, object]]] = {
+        "rows": ("upload_too_many_rows", {"n": f"{n:g}"}),
+        "columns": ("upload_too_many_columns", {"n": f"{n:g}"}),
+        "field": ("upload_field_too_long", {"n": f"{n:g}", "row": row}),
+        "expanded": ("upload_expanded", {"mb": f"{n / 2**20:g}"}),
+        "ratio": ("upload_zip_ratio", {"ratio": value or f"{n:g}"}),
+        "members": ("upload_zip_members", {"n": f"{n:g}"}),
+        "time": ("upload_too_slow", {"s": f"{n:g}"}),
+    }
+    key, fmt = messages[exc.limit]
+    summary = t(key, kind=what, file=name, **fmt)
+    return ValidationError(f"{name}: {summary}", exc.problems)
+
+
 def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
-                  filename: str, data: bytes, *, crs: str | None = None,
-                  skip_invalid: bool = False) -> dict[str, Any]:
+                  filename: str, data: bytes | IO[bytes], *, crs: str | None = None,
+                  skip_invalid: bool = False,
+                  limits: UploadLimits | None = None) -> dict[str, Any]:
     """Import an uploaded file with the CLI's importer (same checks, same errors).
 
-    Returns the import report as a dict; the rejected rows (with ``skip_invalid``) come
-    back in ``rejected_rows`` rather than as a file on the server.
+    ``data`` is the file's bytes or a binary stream of them. The upload is held to
+    ``limits`` (default: the app's configuration, see :class:`UploadLimits`): its size,
+    a zip-based file's expanded size and compression ratio (from the zip directory,
+    before anything is expanded), its rows, columns and cell lengths (counted while it is
+    read: reading stops at the first one beyond) and a time budget to read and check it
+    before anything is written. A file beyond a limit is refused whole, nothing stored,
+    saying what to do — a file with too many rows goes through the CLI (``zoufang
+    import KIND FILE``), which has none of these limits.
+
+    Returns the import report as a dict, its ``problems`` (warnings) cut to the first
+    ``limits.max_problems`` with ``problems_total`` counting them all; the rejected rows
+    (with ``skip_invalid``) come back in ``rejected_rows`` rather than as a file on the
+    server.
 
     Raises
     ------
     ValidationError
-        The file was refused (every problem listed), or its type is not accepted.
+        The file was refused (every problem listed; the caller shows the first ones), it
+        is over a limit, or its type is not accepted.
     """
     from zoufang.campaign.imports.importer import KINDS_OF_IMPORT, import_file
 
@@ -73,14 +189,21 @@ def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
             name, None, None, "expected one of " + ", ".join(IMPORT_SUFFIXES)
             + " (a Shapefile: convert it to GeoPackage or import it with the CLI)",
             code="format")])
+    lim = limits or _app_upload_limits()
     with tempfile.TemporaryDirectory(prefix="zoufang-upload-") as tmp:
         path = Path(tmp) / name
-        path.write_bytes(data)
+        _save_upload(data, path, name, lim.max_bytes)
         options: dict[str, Any] = {"crs": crs or None, "township": township_name,
                                    "skip_invalid": skip_invalid,
-                                   "rejects_path": Path(tmp) / "rejected.csv"}
-        report = import_file(store, what, path, **options)
+                                   "rejects_path": Path(tmp) / "rejected.csv",
+                                   "limits": lim.reading()}
+        try:
+            report = import_file(store, what, path, **options)
+        except LimitExceeded as exc:
+            raise _limit_refused(exc, what, name) from None
         out = report.to_dict()
+        out["problems"], more = cap_problems(report.problems, lim.max_problems)
+        out["problems_total"] = len(out["problems"]) + more
         rejects = Path(tmp) / "rejected.csv"
         out["rejected_rows"] = (rejects.read_text(encoding="utf-8-sig")
                                 if report.rejected and rejects.exists() else None)
@@ -104,13 +227,19 @@ def record_field_visit(session: Session, viewer: Viewer, form: dict[str, Any]
     ``responsibility``, ``urgency``, ``text`` for an issue. One transaction: both land
     or neither.
 
-    Any target of the cadre's township can be recorded by its number; the answer names
-    the target by number only (no personal data).
+    The cadre records only what :func:`zoufang.web.scope.visit_grant` grants: a target
+    of its own area, one of its service contacts (recorded with channel
+    ``service_contact``) or a revisit of a target of an issue it owns. Any other
+    number — of another cadre's household, of no target at all — is refused with the
+    same message, so the refusal tells nothing about the target; before the cadre's area
+    is planned the message says so. The answer names the target by number only (no
+    personal data).
 
     Raises
     ------
     Forbidden
-        The viewer is not a field cadre linked to a cadre record of its township.
+        The viewer is not a field cadre linked to a cadre record of its township, or
+        may not record a visit to this target (nothing recorded).
     ValidationError
         The form is incomplete or wrong (nothing recorded).
     """
@@ -144,21 +273,24 @@ def record_field_visit(session: Session, viewer: Viewer, form: dict[str, Any]
         at = at.replace("T", " ")
     tgt = session.scalar(select(Target).where(Target.township_id == tid,
                                               Target.ext_id == ref))
-    if tgt is None:
-        raise ValidationError("visit refused, nothing recorded", [Problem(
-            "visit", None, "target", f"no target {ref!r} in your township")])
+    grant = visit_grant(session, viewer, tgt)
+    if grant is None or tgt is None:  # before the other fields: no error may tell more
+        planned = area_target_ids(session, viewer) is not None
+        raise Forbidden(t("visit_not_in_area" if planned else "visit_no_area"))
+    channel = "service_contact" if grant == "service_contact" else "visit"
     v = record_visit(session, township_id=tid, target=tgt.ext_id, cadre=cadre.ext_id,
                      at=at, mode=str(form.get("mode") or ""),
                      outcome=str(form.get("outcome") or ""),
                      four_ones={k: _truthy(form.get(k)) for k in FOUR_ONES},
-                     notes=form.get("notes") or None, lon=lon, lat=lat,
+                     notes=form.get("notes") or None, lon=lon, lat=lat, channel=channel,
                      campaign_id=newest_campaign_id(session, tid), recorded_by=viewer.name)
     issue_id = None
     if text or form.get("category"):  # an error here rolls the visit back too
         issue = ledger_mod.record_issue(
             session, visit_id=v.id, category=str(form.get("category") or ""),
             responsibility=str(form.get("responsibility") or "township"),
-            urgency=str(form.get("urgency") or "normal"), text=text, actor=viewer.name)
+            urgency=str(form.get("urgency") or "normal"), text=text, actor=viewer.name,
+            channel=channel)
         issue_id = issue.id
     return {"visit_id": v.id, "target": tgt.ext_id, "outcome": v.outcome,
             "at": v.at.isoformat(sep=" ", timespec="minutes"), "issue_id": issue_id}

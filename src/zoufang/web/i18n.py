@@ -22,6 +22,13 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"),
     "username": ("用户名", "User name"), "password": ("密码", "Password"),
     "login_failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login_locked": ("登录失败次数过多，账号已暂时锁定，请 {m} 分钟后再试；"
+                     "如忘记密码，请联系管理员重置。",
+                     "Too many failed log-ins: the account is locked for now. Try again in "
+                     "{m} min; if you forgot the password, ask an administrator to reset it."),
+    "login_rate_limited": ("本机登录尝试过于频繁，请 {m} 分钟后再试。",
+                           "Too many log-in attempts from this address; try again in "
+                           "{m} min."),
     "session_expired": ("会话已过期，请重新登录", "Your session expired; please log in again"),
     "please_login": ("请先登录", "Please log in"),
     "forbidden": ("无权访问", "Forbidden"), "not_found": ("未找到", "Not found"),
@@ -34,9 +41,18 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "not_planned": ("尚未规划", "Not planned yet"),
     "no_area": ("尚未分配走访区域", "No visit area assigned yet (not planned yet)"),
     "no_area_help": ("走访区域规划完成后，这里会显示您的责任田和走访对象的联系方式。"
-                     "在此之前可以按走访对象编号登记走访。",
+                     "在此之前只能登记您的服务对象和您负责问题的回访。",
                      "Once visit areas are planned this page shows your area and your "
-                     "targets' contacts. Until then, record visits by target number."),
+                     "targets' contacts. Until then you can record only visits to your "
+                     "service contacts and revisits of your issues."),
+    "visit_not_in_area": ("未登记：该编号不在您的走访区域内，也不是您的服务对象或您负责问题的"
+                          "回访对象",
+                          "Not recorded: this number is not in your visit area, nor one of "
+                          "your service contacts or of your issues' targets"),
+    "visit_no_area": ("未登记：尚未分配走访区域，规划完成前只能登记您的服务对象和您负责问题的回访",
+                      "Not recorded: no visit area assigned yet (not planned yet); until "
+                      "then you can record only your service contacts and revisits of "
+                      "your issues"),
     "no_route": ("尚未规划今日路线", "Today's route is not planned yet"),
     "no_route_help": ("路线规划功能上线后，这里会按顺序显示今日的走访点、预计时间"
                       "和导航用的 GPX 文件。",
@@ -66,6 +82,45 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "crs": ("坐标系", "Coordinates"), "skip_invalid": ("跳过无效行", "Skip invalid rows"),
     "upload": ("上传", "Upload"), "import_ok": ("导入完成", "Imported"),
     "import_refused": ("导入被拒绝，未写入任何数据", "Import refused; nothing was written"),
+    # upload limits (:func:`zoufang.web.forms.import_upload`) and a busy store
+    "upload_too_large": ("上传的文件超过 {mb} MB 的上限，未导入任何数据。请拆分成几个较小的文件"
+                         "分别上传，或在服务器上用命令行导入：zoufang import 类型 文件名",
+                         "The upload is over the {mb} MB limit; nothing was imported. Split "
+                         "the file into smaller ones, or import it on the server with the "
+                         "CLI: zoufang import KIND FILE"),
+    "upload_too_many_rows": ("文件超过网页导入的上限 {n} 行，未导入任何数据。请在服务器上用"
+                             "命令行导入（不限行数）：zoufang import {kind} {file}",
+                             "The file has more than {n} rows, the web import's limit; "
+                             "nothing was imported. Import it on the server with the CLI "
+                             "(no row limit): zoufang import {kind} {file}"),
+    "upload_too_many_columns": ("文件表头超过 {n} 列，未导入任何数据。请删去无关的列后重新上传",
+                                "The file's header has more than {n} columns; nothing was "
+                                "imported. Delete the columns not needed and upload again"),
+    "upload_field_too_long": ("第 {row} 行有单元格超过 {n} 个字符，未导入任何数据。请检查这一行"
+                              "（常见原因：引号未闭合或分隔符不对）后重新上传",
+                              "Row {row} has a cell longer than {n} characters; nothing was "
+                              "imported. Check that row (often an unclosed quote or a wrong "
+                              "delimiter) and upload again"),
+    "upload_expanded": ("文件解压后超过 {mb} MB 的上限，未导入任何数据。请另存为 CSV 或拆分后"
+                        "上传，或在服务器上用命令行导入：zoufang import {kind} {file}",
+                        "The file expands to more than {mb} MB; nothing was imported. Save "
+                        "it as CSV or split it, or import it on the server with the CLI: "
+                        "zoufang import {kind} {file}"),
+    "upload_zip_ratio": ("文件的压缩比异常（{ratio} 比 1，疑似“压缩炸弹”），已拒绝，未导入任何"
+                         "数据。请用 Excel 打开后另存为新文件再上传",
+                         "The file is compressed {ratio} to 1, the ratio of a zip bomb; it "
+                         "was refused and nothing was imported. Open it in Excel, save it "
+                         "as a new file and upload that"),
+    "upload_zip_members": ("压缩包内的文件超过 {n} 个，已拒绝，未导入任何数据",
+                           "The zip holds more than {n} files; refused, nothing was "
+                           "imported"),
+    "upload_too_slow": ("读取文件超过 {s} 秒的时限，未导入任何数据。请在服务器上用命令行导入："
+                        "zoufang import {kind} {file}",
+                        "Reading the file took longer than {s} s, the limit; nothing was "
+                        "imported. Import it on the server with the CLI: zoufang import "
+                        "{kind} {file}"),
+    "more_problems": ("另有 {n} 个问题未列出", "{n} more problems not listed"),
+    "busy": ("系统繁忙，请稍后重试", "The system is busy; please try again shortly"),
     "plan": ("走访区域规划", "Visit-area planning"), "start_plan": ("开始规划", "Start planning"),
     "time_limit": ("时间上限（秒）", "Time limit (s)"), "job": ("任务", "Job"),
     "progress": ("进度", "Progress"), "running": ("运行中", "running"),

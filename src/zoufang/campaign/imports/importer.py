@@ -48,7 +48,7 @@ from zoufang.campaign.store import (
 )
 from zoufang.gis.crs import normalise_crs
 from zoufang.gis.points import check_points, parse_number
-from zoufang.gis.readers import RawTable, read_any
+from zoufang.gis.readers import RawTable, ReadLimits, read_any
 from zoufang.privacy import mask_phone
 from zoufang.sheets import csv_row
 
@@ -388,7 +388,8 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
                    township: str | None = None, skip_invalid: bool = False,
                    rejects_path: str | Path | None = None, kind: str | None = None,
                    sheet: str | int | None = None, snap_tolerance_m: float = 50.0,
-                   accept_crs: bool = False) -> ImportReport:
+                   accept_crs: bool = False, limits: ReadLimits | None = None
+                   ) -> ImportReport:
     """Import a targets file (households, enterprises, …) into ``store``.
 
     Parameters
@@ -407,16 +408,22 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
         Targets outside every grid but within this many metres are snapped to it.
     accept_crs
         Keep the declared CRS even when the points fit the grids far better in another.
+    limits
+        Bounds on the file (rows, cell length, a zip's expanded size, a time to read
+        and check it before writing; see :class:`zoufang.gis.readers.ReadLimits`);
+        default none, as for the CLI.
 
     Raises
     ------
     ImportRefused
         With every problem found, when the file is refused (nothing is written).
+    LimitExceeded
+        The file passed one of ``limits`` (nothing is written).
     """
     from zoufang.campaign.imports.placement import check_datum, place_targets
 
     path = Path(path)
-    table = read_any(path, sheet=sheet)
+    table = read_any(path, sheet=sheet, limits=limits)
     if crs is None and table.crs is not None:
         crs = table.crs
     crs_label = _crs_label(crs)
@@ -442,6 +449,8 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
     report.rejects_file, report.rejected = _refuse_or_reject(
         table, rows, file_problems, path, skip_invalid=skip_invalid,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+    if limits is not None:  # the time budget covers checking too, not only reading
+        limits.check_time(table.source)
     for rec in rows.good:
         rec["source_crs"] = crs_label
     with store.session() as session:
@@ -528,19 +537,20 @@ def _validate_grids(table: RawTable, colmap: dict[str, str], unused: list[str],
 def import_grids(store: Store, path: str | Path, *, crs: Any = None,
                  township: str | None = None, skip_invalid: bool = False,
                  rejects_path: str | Path | None = None, snap_tolerance_m: float = 50.0,
-                 layer: str | None = None) -> ImportReport:
+                 layer: str | None = None, limits: ReadLimits | None = None
+                 ) -> ImportReport:
     """Import a grids file (GeoJSON, Shapefile or GeoPackage polygons) into ``store``.
 
     Invalid polygons are repaired (and reported); overlaps and gaps between grids are
     reported with their area and location; all targets are placed again afterwards.
     The township is ``township``, else the file's 乡镇 column when it names one, else the
-    only township in the store.
+    only township in the store. ``limits`` bounds the file as in :func:`import_targets`.
     """
     from zoufang.campaign.imports.placement import place_targets, store_topology_problems
     from zoufang.gis.topology import check_grids
 
     path = Path(path)
-    table = read_any(path)
+    table = read_any(path, limits=limits)
     if table.geometries is None:
         raise ImportRefused(f"{table.source}: grids need polygons; expected GeoJSON, "
                             "Shapefile or GeoPackage",
@@ -573,6 +583,8 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
     report.rejects_file, report.rejected = _refuse_or_reject(
         table, rows, file_problems, path, skip_invalid=skip_invalid,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+    if limits is not None:  # the time budget covers checking too, not only reading
+        limits.check_time(table.source)
 
     import geopandas as gpd
 
@@ -724,10 +736,14 @@ def _bounded(text: str | None, lo: float, hi: float, src: str, number: int, head
 def import_cadres(store: Store, path: str | Path, *, crs: Any = None,
                   township: str | None = None, skip_invalid: bool = False,
                   rejects_path: str | Path | None = None,
-                  sheet: str | int | None = None) -> ImportReport:
-    """Import the visiting cadres (rank, unit, base location, hours a day, days available)."""
+                  sheet: str | int | None = None, limits: ReadLimits | None = None
+                  ) -> ImportReport:
+    """Import the visiting cadres (rank, unit, base location, hours a day, days available).
+
+    ``limits`` bounds the file as in :func:`import_targets`.
+    """
     path = Path(path)
-    table = read_any(path, sheet=sheet)
+    table = read_any(path, sheet=sheet, limits=limits)
     if crs is None and table.crs is not None:
         crs = table.crs
     crs_label = _crs_label(crs)
@@ -740,6 +756,8 @@ def import_cadres(store: Store, path: str | Path, *, crs: Any = None,
     report.rejects_file, report.rejected = _refuse_or_reject(
         table, rows, file_problems, path, skip_invalid=skip_invalid,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+    if limits is not None:  # the time budget covers checking too, not only reading
+        limits.check_time(table.source)
     with store.session() as session:
         town = _resolve_township(session, township, table.source)
         report.township = town.name

@@ -20,10 +20,11 @@ from flask import (
 
 from zoufang._errors import ValidationError
 from zoufang.campaign import route_exports as rx
+from zoufang.campaign.store.db import StoreBusy
 from zoufang.web import forms, maps
 from zoufang.web import queries as q
 from zoufang.web.context import basemap, parse_day, planning, popup_url, store, viewer
-from zoufang.web.errors import NotFound
+from zoufang.web.errors import NotFound, cap_problems
 from zoufang.web.i18n import labels, t
 from zoufang.web.responses import XLSX, day_file_response, download
 from zoufang.web.security import audit, roles_required
@@ -72,7 +73,11 @@ def home() -> str:
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_page() -> Any:
-    """Upload a file of targets, grids or cadres; the CLI's importer and report."""
+    """Upload a file of targets, grids or cadres; the CLI's importer and report.
+
+    The upload is held to the app's upload limits (:func:`zoufang.web.forms.import_upload`);
+    a refusal lists the first ``ERROR_MAX_PROBLEMS`` problems and counts the rest.
+    """
     v = viewer()
     report = refused = None
     if request.method == "POST":
@@ -86,13 +91,16 @@ def import_page() -> Any:
         else:
             try:
                 report = forms.import_upload(
-                    store(), v, tname, kind, up.filename, up.read(),
+                    store(), v, tname, kind, up.filename, up.stream,
                     crs=request.form.get("crs") or None,
                     skip_invalid=bool(request.form.get("skip_invalid")))
                 flash(t("import_ok"), "ok")
+            except StoreBusy:
+                raise  # 503 with Retry-After (zoufang.web.app)
             except ValidationError as exc:
-                refused = {"summary": exc.summary, "problems": [p.to_dict()
-                                                                for p in exc.problems]}
+                problems, more = cap_problems(exc.problems,
+                                              current_app.config["ERROR_MAX_PROBLEMS"])
+                refused = {"summary": exc.summary, "problems": problems, "more": more}
                 flash(t("import_refused"), "error")
     return render_template("planner/import.html", report=report, refused=refused)
 
