@@ -4,7 +4,6 @@ Two cadres update one issue at once, with real threads, each with its own sessio
 connection, on SQLite and on PostgreSQL.
 """
 
-# ruff: noqa: F811  (the ledger_world fixtures are imported by name)
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,5 @@
 """Exports: the 附件 tables with the seed's Chinese headers, masking, .xlsx and CSV files."""
 
-# ruff: noqa: F811  (the ledger_world fixtures are imported by name)
 from __future__ import annotations
 
 import datetime as dt

@@ -4,7 +4,6 @@ Distances at 37.4° N: 0.001° of longitude ≈ 88.4 m, 0.001° of latitude ≈ 
 T1 (116.603, 37.403) → T4 (116.605, 37.415) ≈ 1,344 m.
 """
 
-# ruff: noqa: F811  (the ledger_world fixtures are imported by name)
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,5 @@
 """The issue lifecycle: every rule of the transition table, history, owner, warnings, cases."""
 
-# ruff: noqa: F811  (the ledger_world fixtures are imported by name)
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,5 @@
 """Every measure definition on the hand-built world (ledger_world.py), answers by hand."""
 
-# ruff: noqa: F811  (the ledger_world fixtures are imported by name)
 from __future__ import annotations
 
 import datetime as dt

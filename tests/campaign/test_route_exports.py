@@ -5,8 +5,6 @@ has several route days; T7 (named ``<script>…``) and T8 share one stop; T8 cal
 hotline before the route days (``<img onerror>``); E1 is left out (no window).
 """
 
-# ruff: noqa: F811  (the fixtures are imported by name)
-
 from __future__ import annotations
 
 import dataclasses

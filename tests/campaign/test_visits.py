@@ -1,6 +1,5 @@
 """Recording visits, what stays due, and the bulk import of paper-collected visits/issues."""
 
-# ruff: noqa: F811  (the ledger_world fixtures are imported by name)
 from __future__ import annotations
 
 import csv

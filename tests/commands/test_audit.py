@@ -8,8 +8,6 @@ and phones are in clear; ``plan route-show --reveal``, ``plan show --area`` and
 commands that print no personal data write none. No line holds a name or phone.
 """
 
-# ruff: noqa: F811  (the fixtures are imported by name)
-
 from __future__ import annotations
 
 import json

@@ -1,6 +1,5 @@
 """The ledger's commands: visit add, issue add|move|list|show, ledger measures|export|..."""
 
-# ruff: noqa: F811  (the ledger_world fixtures are imported by name)
 from __future__ import annotations
 
 import json

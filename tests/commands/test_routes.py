@@ -1,7 +1,5 @@
 """``zoufang plan route-show`` and ``zoufang plan route-export`` on the routed world."""
 
-# ruff: noqa: F811  (the fixtures are imported by name)
-
 from __future__ import annotations
 
 import json

@@ -1,6 +1,5 @@
 """The simulated campaign: deterministic, realistic in shape, and lifecycle-valid."""
 
-# ruff: noqa: F811  (the ledger_world fixtures are imported by name)
 from __future__ import annotations
 
 import datetime as dt

@@ -35,6 +35,7 @@ from zoufang.web import create_app, security
 
 from ..backends import copy_world
 from ..campaign.ledger_world import World, build_world
+from ..campaign.route_world import build_route_world
 
 # Hashing every test user's password with scrypt would cost ~0.2 s per user and log-in;
 # the tests hash with a cheap method (test_auth checks that the app's default is scrypt).
@@ -145,3 +146,18 @@ def sqlite_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     """A copy of the world on SQLite shared by a module's read-only tests."""
     yield from serve(copy_world("sqlite", "web", build_web_world, tmp_path_factory,
                                 tmp_path_factory.mktemp("web")), extra=_extra)
+
+
+def build_route_web_world(store: Store) -> World:
+    """The routed world plus the web users (routes first: one township when planning)."""
+    w = build_route_world(store)
+    add_users(store, w)
+    return w
+
+
+@pytest.fixture
+def route_web(backend: str, tmp_path_factory: pytest.TempPathFactory,
+              tmp_path: Path) -> Iterator[Web]:
+    """A fresh copy of the routed world with users on each backend, and an app on it."""
+    yield from serve(copy_world(backend, "route_web", build_route_web_world, tmp_path_factory,
+                                tmp_path))

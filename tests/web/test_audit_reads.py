@@ -6,8 +6,6 @@ masked read (a leader without personal data) or a read without personal data wri
 none.
 """
 
-# ruff: noqa: F811  (the route_web fixture is imported by name)
-
 from __future__ import annotations
 
 import json
@@ -20,7 +18,6 @@ from zoufang.web.jobs import Job
 
 from .areas import store_areas
 from .conftest import Web
-from .test_route_page import route_web  # noqa: F401
 
 #: Personal data of the world that an audit line must never hold.
 PERSONAL = ("张三", "13812341234", "李四", "王五", "13900001111", "赵六", "13700002222",

@@ -6,8 +6,6 @@ T8 sharing a stop, E1 left out) with the users of ``conftest.py``: ``cadre1`` is
 the numbered stops.
 """
 
-# ruff: noqa: F811  (the fixtures are imported by name)
-
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +15,6 @@ import re
 import shutil
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,29 +22,13 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from zoufang.campaign import route_exports as rx
-from zoufang.campaign.store import AuditEntry, RouteDay, RouteStop, Store, open_store
+from zoufang.campaign.store import AuditEntry, RouteDay, RouteStop, open_store
 
-from ..backends import copy_world
 from ..campaign.ledger_world import World
-from ..campaign.route_world import SCRIPT_NAME, build_route_world
-from .conftest import Web, add_users, make_app, serve
+from ..campaign.route_world import SCRIPT_NAME
+from .conftest import Web, build_route_web_world, make_app
 
 PHONES = ("13800008888", "13955556666")
-
-
-def build_route_web_world(store: Store) -> World:
-    """The routed world plus the web users (routes first: one township when planning)."""
-    w = build_route_world(store)
-    add_users(store, w)
-    return w
-
-
-@pytest.fixture
-def route_web(backend: str, tmp_path_factory: pytest.TempPathFactory,
-              tmp_path: Path) -> Iterator[Web]:
-    """A fresh copy of the routed world with users on each backend, and an app on it."""
-    yield from serve(copy_world(backend, "route_web", build_route_web_world, tmp_path_factory,
-                                tmp_path))
 
 
 def _days(w: World) -> tuple[list[dt.date], dt.date]:
