@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from zoufang._errors import Problem, ValidationError
 from zoufang.campaign.issues import CHANNELS, parse_choice
 from zoufang.campaign.store import Cadre, Target, Visit, local_now
+from zoufang.campaign.validate import EARLIEST
 
 __all__ = ["FOUR_ONES", "MODES", "OUTCOMES", "SETTLED_OUTCOMES", "due_targets",
            "find_cadre", "find_target", "parse_local_time", "record_visit"]
@@ -118,10 +119,15 @@ def check_visit(
             when = when.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
         if when > (now or local_now()) + dt.timedelta(minutes=5):
             bad("at", "the visit's time is in the future", when.isoformat(sep=" "))
+        elif when < EARLIEST:
+            bad("at", f"the visit's time is before {EARLIEST:%Y-%m-%d}; check the date",
+                when.isoformat(sep=" "))
         out["at"] = when
-    elif when is not None or at is None:
-        if at is None:
-            bad("at", "the visit's time is missing")
+    elif at is None:
+        bad("at", "the visit's time is missing")
+    else:  # a number, a bool, a list: no time (JSON "at": 12345)
+        bad("at", f"not a date and time but a {type(at).__name__}; expected a text "
+            "YYYY-MM-DD HH:MM", repr(at)[:40])
     ones = four_ones or {}
     unknown = sorted(set(ones) - set(FOUR_ONES))
     if unknown:

@@ -80,11 +80,13 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from werkzeug.security import safe_join
 
 from zoufang._errors import ValidationError
 from zoufang.campaign.issues import IssueConflict
 from zoufang.campaign.store.db import StoreBusy
+from zoufang.campaign.validate import MAX_DB_INT
 from zoufang.web.basemaps import basemap_from_config
 from zoufang.web.errors import Forbidden, NotFound, error_body, problem_list
 from zoufang.web.i18n import LANGS, current_lang, t
@@ -123,6 +125,20 @@ _INT_KEYS += ("MAX_CONTENT_LENGTH", "UPLOAD_MAX_ROWS", "UPLOAD_MAX_COLUMNS",
 _FLOAT_KEYS = ("UPLOAD_MAX_ZIP_RATIO", "UPLOAD_TIME_BUDGET_S", "DB_BUSY_TIMEOUT_S")
 _COMPRESSIBLE = ("text/html", "application/json", "application/geo+json", "text/css",
                  "text/javascript", "application/javascript", "text/csv")
+
+
+
+class DbIntConverter(IntegerConverter):
+    """``<int:...>`` of every route: an id no integer column can hold does not match.
+
+    SQLite's integers end at 2^63 and PostgreSQL's ``integer`` at 2^31; a bigger id in a
+    URL is no such thing (404 in the one error shape) on both, never a driver error.
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(map, *args, **kwargs)
+
 
 #: A 256 × 256 light grey PNG: the "blank" basemap's every tile.
 _BLANK_TILE = None
@@ -186,6 +202,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from zoufang.web.jobs import Planning
 
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DbIntConverter  # before any route is added
     _config(app, test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.compact = True  # type: ignore[attr-defined]
@@ -317,6 +334,17 @@ def _install_errors(app: Flask) -> None:
         msg = getattr(exc, "summary", None) or str(exc)
         if _wants_json():
             return jsonify(error_body(400, msg)), 400
+        return page(400, msg)
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Any:
+        # a JSON body nested deeper than the parser's recursion limit (e.g. 100,000 "[")
+        msg = "the request body is nested too deeply to be read"
+        if _wants_json():
+            return jsonify(error_body(400, msg, [{"source": "request", "row": None,
+                                                  "field": "body", "message": msg,
+                                                  "severity": "error", "code": "too_deep",
+                                                  "value": None}])), 400
         return page(400, msg)
 
     @app.errorhandler(Exception)

@@ -27,6 +27,7 @@ from zoufang._errors import Problem, ValidationError
 from zoufang.campaign import issues as ledger_mod
 from zoufang.campaign.store import Cadre, Target, Township, local_now
 from zoufang.campaign.store.lookup import newest_campaign_id
+from zoufang.campaign.validate import parse_flag, parse_version
 from zoufang.campaign.visits import FOUR_ONES, record_visit
 from zoufang.gis.readers import LimitExceeded, ReadLimits
 from zoufang.web.errors import Forbidden, NotFound, cap_problems
@@ -189,6 +190,9 @@ def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
             name, None, None, "expected one of " + ", ".join(IMPORT_SUFFIXES)
             + " (a Shapefile: convert it to GeoPackage or import it with the CLI)",
             code="format")])
+    if len(name) > 80:  # a file system holds 255 bytes of a name; the store 300 chars
+        suffix = Path(name).suffix
+        name = name[:80 - len(suffix) - 1] + "…" + suffix
     lim = limits or _app_upload_limits()
     with tempfile.TemporaryDirectory(prefix="zoufang-upload-") as tmp:
         path = Path(tmp) / name
@@ -268,7 +272,9 @@ def record_field_visit(session: Session, viewer: Viewer, form: dict[str, Any]
     text = str(form.get("text") or "").strip()
     if problems:
         raise ValidationError("visit refused, nothing recorded", problems)
-    at = form.get("at") or local_now()
+    at = form.get("at")
+    if at is None or at == "":  # only a missing time means now; 0, [], {} are refused
+        at = local_now()
     if isinstance(at, str):
         at = at.replace("T", " ")
     tgt = session.scalar(select(Target).where(Target.township_id == tid,
@@ -281,7 +287,8 @@ def record_field_visit(session: Session, viewer: Viewer, form: dict[str, Any]
     v = record_visit(session, township_id=tid, target=tgt.ext_id, cadre=cadre.ext_id,
                      at=at, mode=str(form.get("mode") or ""),
                      outcome=str(form.get("outcome") or ""),
-                     four_ones={k: _truthy(form.get(k)) for k in FOUR_ONES},
+                     four_ones={k: parse_flag(k, form.get(k), source="visit")
+                                for k in FOUR_ONES},
                      notes=form.get("notes") or None, lon=lon, lat=lat, channel=channel,
                      campaign_id=newest_campaign_id(session, tid), recorded_by=viewer.name)
     issue_id = None
@@ -323,7 +330,7 @@ def apply_issue_action(session: Session, viewer: Viewer, issue_id: int, action: 
     ledger_mod.move_issue(
         session, i.id, action, actor=viewer.name, reason=values.get("reason") or None,
         rating=values.get("rating") or None,
-        expected_version=int(version) if str(version or "").isdigit() else None, **fields)
+        expected_version=parse_version(version, source="issue"), **fields)
     return issue_detail(session, viewer, issue_id)
 
 

@@ -180,8 +180,12 @@ def make_engine(url: str, *, busy_timeout_s: float | None = None,
                                                   "isolation_level": "IMMEDIATE"})
         event.listen(engine, "connect", _sqlite_connect(timeout))
         _install_sqlite_retries(engine, attempts, timeout)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    from zoufang.campaign.validate import install  # NUL and lengths, as PostgreSQL checks
+
+    install(engine)
+    return engine
 
 
 def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]

@@ -85,15 +85,32 @@ def _township_id() -> int:
 
 
 def _limit(default: str) -> int:
+    from zoufang.campaign.validate import MAX_DB_INT
+
     limit = request.args.get("limit", default)
-    if not limit.isdigit():
-        raise ValueError(f"limit was {limit!r}; expected a positive integer")
+    if not (limit.isascii() and limit.isdigit()) or int(limit) > MAX_DB_INT:
+        raise ValueError(f"limit was {limit[:40]!r}; expected an integer from 0 to "
+                         f"{MAX_DB_INT}")
     return int(limit)
+
+
+def _phase() -> str | None:
+    """Return the ``?phase=`` argument (None when empty); an unknown phase is a 400."""
+    from zoufang.campaign.phases import DEFAULT_PHASES
+
+    phase = request.args.get("phase") or None
+    kinds = [k for k, *_ in DEFAULT_PHASES]
+    if phase is not None and phase not in kinds:
+        raise ValueError(f"phase was {phase[:40]!r}; expected one of {', '.join(kinds)}")
+    return phase
 
 
 def _payload() -> dict[str, Any]:
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # 100,000 "[": the parser's recursion limit
+            raise ValueError("the request body is nested too deeply to be read") from None
         if not isinstance(data, dict):
             raise ValueError("the request body is not a JSON object")
         return data
@@ -224,7 +241,8 @@ def job_status(job_id: str) -> Response:
     job = planning().get(job_id)
     if job is None or job.township_id != viewer().township_id:
         raise NotFound(f"no job {job_id!r}")
-    plan = planning().latest(job.township_id) if job.status == "done" else None
+    plan = (planning().latest(job.township_id)
+            if job.status == "done" and job.kind == "areas" else None)
     public = plan.public() if plan else None
     if public is not None:  # the areas name the cadres with their phones
         audit_read(len(public.get("areas") or []), table="areas", plan_id=public.get("plan_id"))
@@ -423,7 +441,7 @@ def my_route() -> Response:
     """Return the cadre's own route of a day."""
     v = viewer()
     with store().session() as s:
-        found = q.cadre_day(s, v, date_arg("day"), request.args.get("phase") or None)
+        found = q.cadre_day(s, v, date_arg("day"), _phase())
         if found is None:
             return _ok(planned=False, message="尚未规划今日路线 / today's route is not planned "
                        "yet", stops=[])
@@ -448,7 +466,7 @@ def my_route() -> Response:
 def my_route_gpx() -> Response:
     """Download the GPX of the cadre's own route of a day."""
     return route_file_response(viewer(), "gpx", date_arg("day"),
-                               request.args.get("phase") or None)
+                               _phase())
 
 
 @api("/me/visits", ("GET", "POST"), roles=("cadre",), summary="GET: my latest visits. "
