@@ -1,4 +1,4 @@
-"""Background planning jobs: cut visit areas and pair them with cadres, off the request.
+"""Background planning jobs: cut visit areas and pair them with cadres, plan routes.
 
 A planner starts a job; one worker thread runs
 :func:`zoufang.campaign.areas.plan_campaign` (which reads the township from the
@@ -7,14 +7,20 @@ campaign's current plan). The page polls the job for its stage and progress: the
 come from the service; within the solve, progress is the elapsed share of the time limit
 (the solver reports nothing finer).
 
+Route-planning jobs run :func:`zoufang.campaign.routes.plan_routes` the same way (a
+phase, one cadre or all; the cadres solved in spawned processes); their progress is the
+share of cadres solved.
+
 Plans, locks and the arrangement table live in the store (:mod:`zoufang.campaign.areas`);
-this module keeps only the jobs themselves, in this process: with several server
-processes a job's progress is seen by the process that runs it (its result, once
-stored, by all).
+so do the jobs' state (:class:`~zoufang.campaign.store.jobs.PlanningJob`, written at
+every stage): a job runs in the process that started it, and every server process shows
+its progress. A server process that stops mid-job leaves its job ``running``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import threading
 import time
 import uuid
@@ -26,9 +32,11 @@ from typing import Any
 from sqlalchemy import select
 
 from zoufang.campaign import areas as areas_service
-from zoufang.campaign.store import AreaTarget, Township, VisitArea
+from zoufang.campaign.store import AreaTarget, PlanningJob, Township, VisitArea
 
 __all__ = ["Job", "PlanView", "Planning"]
+
+_log = logging.getLogger(__name__)
 
 _STAGE_PROGRESS = {"queued": 0.0, "loading": 0.05, "building": 0.12, "solving": 0.2,
                    "checking": 0.9, "storing": 0.95, "done": 1.0}
@@ -72,11 +80,19 @@ class Job:
     plan_id: int | None = None
     error: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    kind: str = "areas"
+    phase: str | None = None
+    cadre: str | None = None
+    cadres_total: int = 0
+    cadres_done: int = 0
+    as_of: dt.datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (progress refreshed while solving)."""
         p = _STAGE_PROGRESS.get(self.stage, 0.0)
-        if self.stage == "solving" and self.solve_started is not None:
+        if self.kind == "routes" and self.stage == "solving":
+            p = 0.2 + 0.7 * (self.cadres_done / max(self.cadres_total, 1))
+        elif self.stage == "solving" and self.solve_started is not None:
             share = min((time.time() - self.solve_started) / max(self.time_limit_s, 1e-9), 1.0)
             p = 0.2 + 0.7 * share
         if self.status == "failed":
@@ -84,8 +100,31 @@ class Job:
         return {"id": self.id, "status": self.status, "stage": self.stage,
                 "progress": round(p, 3), "error": self.error, "errors": self.errors,
                 "time_limit_s": self.time_limit_s, "started_by": self.started_by,
-                "plan_id": self.plan_id,
+                "plan_id": self.plan_id, "kind": self.kind, "phase": self.phase,
+                "cadre": self.cadre, "cadres_total": self.cadres_total,
+                "cadres_done": self.cadres_done, "stage_label": _stage_label(self.stage),
                 "elapsed_s": round((self.finished_at or time.time()) - self.started_at, 1)}
+
+
+def _stage_label(stage: str) -> str:
+    """Return the stage in the viewer's language (the code itself when unknown)."""
+    from zoufang.web.i18n import LABELS, t
+    key = "stage_" + stage
+    return str(t(key)) if key in LABELS else stage
+
+
+#: The job's attributes kept in the store (every column of the row but its id).
+_ROW_FIELDS = ("township_id", "kind", "status", "stage", "started_by", "time_limit_s",
+               "seed", "phase", "cadre", "as_of", "started_at", "solve_started",
+               "finished_at", "cadres_total", "cadres_done", "plan_id", "error", "errors")
+
+
+def _from_row(row: PlanningJob) -> Job:
+    job = Job(row.id, row.township_id, row.started_by, row.time_limit_s, row.seed)
+    for name in _ROW_FIELDS:
+        setattr(job, name, getattr(row, name))
+    job.errors = list(row.errors or [])
+    return job
 
 
 class Planning:
@@ -97,6 +136,7 @@ class Planning:
         self._lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self._max_jobs = max_jobs
+        self._route_workers = 1
 
     def _township_name(self, township_id: int) -> str:
         with self.store.session() as s:
@@ -111,23 +151,76 @@ class Planning:
         if not 1 <= time_limit_s <= 3600:
             raise ValueError("Expected 1 <= time_limit_s <= 3600.")
         job = Job(uuid.uuid4().hex[:12], township_id, user, float(time_limit_s), int(seed))
+        self._queue(job, self._run)
+        return job
+
+    def _queue(self, job: Job, run: Any) -> None:
         with self._lock:
             if len(self.jobs) >= self._max_jobs:
                 for old in sorted(self.jobs.values(), key=lambda j: j.started_at)[:50]:
                     if old.status in ("done", "failed"):
                         self.jobs.pop(old.id, None)
             self.jobs[job.id] = job
-        self._pool.submit(self._run, job)
+        self._save(job)
+        self._pool.submit(run, job)
+
+    def start_routes(self, township_id: int, *, user: str, phase: str = "visit",
+                     cadre: str | None = None, time_limit_s: float = 2.0,
+                     as_of: dt.datetime | None = None, workers: int = 1) -> Job:
+        """Queue a route-planning job (a phase, one cadre or all); returns at once.
+
+        The job runs :func:`zoufang.campaign.routes.plan_routes` (its cadres solved in
+        spawned processes) from ``as_of`` (local time; default now); progress is the
+        share of cadres solved.
+        """
+        from zoufang.campaign.routes import PHASES
+        if phase not in PHASES:
+            raise ValueError(f"phase {phase!r}: expected one of {', '.join(PHASES)}")
+        if not 0 < time_limit_s <= 3600:
+            raise ValueError("Expected 0 < time_limit_s <= 3600.")
+        job = Job(uuid.uuid4().hex[:12], township_id, user, float(time_limit_s), 0,
+                  kind="routes", phase=phase, cadre=cadre or None, as_of=as_of)
+        self._route_workers = workers
+        self._queue(job, self._run_routes)
         return job
 
     def get(self, job_id: str) -> Job | None:
-        """Return the job ``job_id`` (None when unknown)."""
+        """Return the job ``job_id`` as stored (None when unknown), from any process."""
+        if not job_id or len(job_id) > 32:
+            return None
+        with self.store.session() as s:
+            row = s.get(PlanningJob, job_id)
+            if row is not None:
+                return _from_row(row)
         return self.jobs.get(job_id)
 
-    def latest_job(self, township_id: int) -> Job | None:
-        """Return the township's most recent job (None before any)."""
-        mine = [j for j in self.jobs.values() if j.township_id == township_id]
+    def latest_job(self, township_id: int, kind: str = "areas") -> Job | None:
+        """Return the township's most recent job of ``kind`` (None before any)."""
+        with self.store.session() as s:
+            row = s.scalars(select(PlanningJob).where(
+                PlanningJob.township_id == township_id, PlanningJob.kind == kind)
+                .order_by(PlanningJob.started_at.desc()).limit(1)).first()
+            if row is not None:
+                return _from_row(row)
+        mine = [j for j in self.jobs.values()
+                if j.township_id == township_id and j.kind == kind]
         return max(mine, key=lambda j: j.started_at) if mine else None
+
+    def _save(self, job: Job) -> None:
+        """Write the job's state to the store (every server process reads it there).
+
+        A failed write (the store busy) is logged and skipped: the next one catches up.
+        """
+        try:
+            with self.store.session() as s:
+                row = s.get(PlanningJob, job.id)
+                if row is None:
+                    row = PlanningJob(id=job.id)
+                    s.add(row)
+                for name in _ROW_FIELDS:
+                    setattr(row, name, getattr(job, name))
+        except Exception:  # noqa: BLE001 - progress is best effort; the plan is not
+            _log.warning("planning job %s: progress not stored", job.id, exc_info=True)
 
     def latest(self, township_id: int) -> PlanView | None:
         """Return the township's current stored plan (None when not planned yet)."""
@@ -188,9 +281,11 @@ class Planning:
         job.stage = stage
         if stage == "solving":
             job.solve_started = time.time()
+        self._save(job)
 
     def _run(self, job: Job) -> None:
         job.status = "running"
+        self._save(job)
         try:
             res = areas_service.plan_campaign(
                 self.store, township=self._township_name(job.township_id),
@@ -204,3 +299,35 @@ class Planning:
             job.errors = [p.to_dict() for p in getattr(exc, "problems", [])][:200]
         finally:
             job.finished_at = time.time()
+            self._save(job)
+
+    def _run_routes(self, job: Job) -> None:
+        from zoufang.campaign import routes as routes_service
+        job.status, job.stage = "running", "loading"
+        try:
+            name = self._township_name(job.township_id)
+            _settings, todo = routes_service.cadre_jobs(
+                self.store, township=name, phase=job.phase or "visit", cadre=job.cadre,
+                as_of=job.as_of)
+            job.cadres_total = len(todo)
+            self._stage(job, "solving")
+
+            def done(_cadre: str, _sched: Any) -> None:
+                job.cadres_done += 1
+                if job.cadres_done >= job.cadres_total:
+                    job.stage = "storing"
+                self._save(job)
+
+            res = routes_service.plan_routes(
+                self.store, township=name, phase=job.phase or "visit", cadre=job.cadre,
+                time_limit_s=job.time_limit_s, actor=job.started_by, as_of=job.as_of,
+                workers=self._route_workers, on_done=done)
+            job.plan_id = res.plan_id
+            job.status, job.stage = "done", "done"
+        except Exception as exc:  # any failure is shown in the page, never raised
+            job.status, job.stage = "failed", "failed"
+            job.error = getattr(exc, "summary", None) or f"{type(exc).__name__}: {exc}"
+            job.errors = [p.to_dict() for p in getattr(exc, "problems", [])][:200]
+        finally:
+            job.finished_at = time.time()
+            self._save(job)

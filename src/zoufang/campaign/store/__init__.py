@@ -33,6 +33,7 @@ from zoufang.campaign.store.db import (
     resolve_db_url,
 )
 from zoufang.campaign.store.issues import Issue, IssueCase, IssueEvent, LedgerSettings
+from zoufang.campaign.store.jobs import PlanningJob
 from zoufang.campaign.store.models import (
     Cadre,
     Campaign,
@@ -57,7 +58,7 @@ from zoufang.campaign.store.visits import IntegrityFlag, SpotCheck, Visit
 
 __all__ = [
     "CHINA_TZ", "DEFAULT_DB_URL", "PLAN_STATUSES", "ROLES", "AreaPlan", "AreaTarget",
-    "AuditEntry", "Base", "Cadre", "Campaign", "DataProblem", "Grid", "ImportRun",
+    "AuditEntry", "Base", "PlanningJob", "Cadre", "Campaign", "DataProblem", "Grid", "ImportRun",
     "IntegrityFlag", "Issue", "IssueCase", "IssueEvent", "LedgerSettings",
     "MustGoAssignment", "Phase", "RouteCadre", "RouteDay", "RouteLeftOut", "RoutePlan",
     "RouteSettings", "RouteStop", "SpotCheck", "Store", "Target", "Township", "User",

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import (
@@ -163,12 +164,49 @@ def _route_phase() -> str:
 
 @bp.get("/routes")
 def routes() -> str:
-    """List the daily routes of the current route plan: every cadre, its days, exports."""
+    """List the daily routes of the current route plan: every cadre, its days, exports.
+
+    Says when the plan is stale (areas, targets or settings changed after it) and offers
+    a route-planning job (a phase, one cadre or all) with its progress.
+    """
     phase = _route_phase()
+    v = viewer()
     with store().session() as s:
-        res, days = q.route_plan_overview(s, viewer().township_id, phase)
+        res, days = q.route_plan_overview(s, v.township_id, phase)
+        stale = q.route_plan_stale(s, res.plan_id) if res else []
+    jobs = planning()
+    job = jobs.get(request.args.get("job", "")) or jobs.latest_job(v.township_id, "routes")
+    if job is not None and (job.township_id != v.township_id or job.kind != "routes"):
+        job = None
+    view = jobs.latest(v.township_id)
+    cadres = sorted(a["cadre_id"] for a in view.result.areas) if view else []
     return render_template("planner/routes.html", res=res, days=days, phase=phase,
-                           phases=_ROUTE_PHASES)
+                           phases=_ROUTE_PHASES, stale=stale, cadres=cadres,
+                           job=job.to_dict() if job else None)
+
+
+@bp.post("/routes/plan")
+def plan_routes() -> Any:
+    """Start a route-planning job.
+
+    Form fields: ``phase``, ``cadre`` (empty: all), ``time_limit_s`` (per cadre) and
+    ``as_of`` (a date to plan from; empty: now).
+    """
+    v = viewer()
+    phase = request.form.get("phase") or "visit"
+    try:
+        limit = float(request.form.get("time_limit_s") or 2)
+        as_of_text = request.form.get("as_of") or ""
+        as_of = dt.datetime.combine(dt.date.fromisoformat(as_of_text), dt.time()) \
+            if as_of_text else None
+        job = planning().start_routes(v.township_id, user=v.name, phase=phase,
+                                      cadre=request.form.get("cadre") or None,
+                                      time_limit_s=limit, as_of=as_of)
+    except ValueError:
+        flash(t("routes.bad_options"), "error")
+        return redirect(url_for("planner.routes", phase=phase if phase in _ROUTE_PHASES
+                                else "visit"))
+    return redirect(url_for("planner.routes", phase=phase, job=job.id))
 
 
 @bp.get("/routes/<cadre>/<day>.<fmt>")

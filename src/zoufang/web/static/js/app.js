@@ -20,7 +20,9 @@
           if (!body.ok) { stage.textContent = body.error || "error"; return; }
           var job = body.job;
           bar.value = job.progress;
-          stage.textContent = job.stage + " · " + job.elapsed_s + " s";
+          stage.textContent = (job.stage_label || job.stage) + " · " + job.elapsed_s + " s";
+          var done = box.querySelector(".cadres-done"), total = box.querySelector(".cadres-total");
+          if (done && total) { done.textContent = job.cadres_done; total.textContent = job.cadres_total; }
           box.setAttribute("data-status", job.status);
           if (job.status === "done" || job.status === "failed") {
             window.location.reload();
