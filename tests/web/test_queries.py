@@ -109,14 +109,17 @@ def test_require_township_and_township_name(sqlite_web: Web) -> None:
 def test_issue_category_legend(sqlite_web: Web) -> None:
     """Every category of the township's settings gets its own colour, in order.
 
-    The legend names the seven standard categories only (not the urban ones).
+    The legend names every category the form offers (the urban ones too), then the red
+    and yellow warning rings.
     """
     with sqlite_web.app.extensions["zoufang_store"].session() as s:
         colors, legend = q.issue_category_legend(s, sqlite_web.world.township_id)
     assert len(colors) == 11 and len(set(colors.values())) == 11
     assert colors["living_environment"] == PALETTE[0] and "cadre_conduct" in colors
-    assert [name for _c, name in legend] == ["居住环境", "社会治安", "基本医疗", "文体生活",
-                                             "基础教育", "社会帮扶", "其他"]
+    names = [name for _c, name in legend]
+    assert names[:7] == ["居住环境", "社会治安", "基本医疗", "文体生活", "基础教育",
+                         "社会帮扶", "其他"]
+    assert len(names) == 11 + 2 and names[-2:] == ["红色预警", "黄色预警"]
     assert legend[0][0] == colors["living_environment"]
 
 

@@ -41,7 +41,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from zoufang._errors import Problem, ValidationError
@@ -58,8 +58,8 @@ from zoufang.campaign.store import (
 )
 from zoufang.gis.crs import metric_crs_for
 
-__all__ = ["CHECKS", "SPOT_RESULTS", "draw_spot_checks", "list_flags", "record_spot_check",
-           "run_checks"]
+__all__ = ["CHECKS", "SPOT_RESULTS", "draw_spot_checks", "evidence_cn", "list_flags",
+           "list_spot_checks", "record_spot_check", "run_checks"]
 
 #: The checks run by :func:`run_checks`: code -> Chinese label.
 CHECKS: Final[dict[str, str]] = {
@@ -235,12 +235,71 @@ def list_flags(session: Session, township_id: int, *, code: str | None = None
     for f, c_ext, c_name, t_ext in session.execute(q.order_by(IntegrityFlag.at,
                                                               IntegrityFlag.id)):
         out.append(dict(id=f.id, code=f.code, label=_LABELS.get(f.code, f.code),
+                        evidence=evidence_cn(f.code, f.value, f.threshold),
                         visit_id=f.visit_id, target=t_ext, cadre=c_ext, cadre_name=c_name,
                         at=f.at, value=f.value, threshold=f.threshold, message=f.message))
     return out
 
 
+def _n(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f}" if float(x).is_integer() or x >= 100 \
+        else f"{x:,.1f}"
+
+
+def evidence_cn(code: str, value: float | None, threshold: float | None) -> str:
+    """Return a flag's evidence in Chinese, from its code, measured value and threshold.
+
+    The stored ``message`` is the log's (English) text; pages show this one.
+    """
+    v, th = _n(value), _n(threshold)
+    if code == "gps_far":
+        return f"走访定位距走访对象 {v} 米（超过 {th} 米）"
+    if code == "speed":
+        return (f"与上一次入户走访的移动折合时速 {v} 公里（超过 {th} 公里/小时）"
+                if value is not None else "与上一次入户走访相距较远却在同一分钟内")
+    if code == "rate":
+        return f"60 分钟内入户走访 {v} 次（超过 {th} 次）"
+    if code == "no_issue":
+        return f"{v} 次走访未反映任何问题（满 {th} 次即核查）"
+    if code == "uniform_outcome":
+        return f"全部 {v} 次入户走访均见到本人，无一次不在家或拒访（满 {th} 次即核查）"
+    if code == "spot_check":
+        return "电话抽查：群众反映走访未按记录进行"
+    return _LABELS.get(code, code)
+
+
 # ---------------------------------------------------------------------- spot checks
+
+def list_spot_checks(session: Session, township_id: int, *, sample: str | None = None
+                     ) -> tuple[list[str], list[dict[str, object]]]:
+    """Return the township's sample names (newest first) and the checks of ``sample``.
+
+    ``sample`` defaults to the newest. Each check: id, stratum, the visit (id, time,
+    target id and 编号, phone, cadre) and the result (``result_label`` in Chinese).
+    """
+    names = [r[0] for r in session.execute(
+        select(SpotCheck.sample).where(SpotCheck.township_id == township_id)
+        .group_by(SpotCheck.sample).order_by(func.max(SpotCheck.id).desc()))]
+    if not names:
+        return [], []
+    name = sample if sample in names else names[0]
+    q = (select(SpotCheck, Visit.at, Target.id, Target.ext_id, Target.name, Target.phone,
+                Cadre.ext_id, Cadre.name)
+         .join(Visit, Visit.id == SpotCheck.visit_id)
+         .join(Target, Target.id == Visit.target_id)
+         .outerjoin(Cadre, Cadre.id == Visit.cadre_id)
+         .where(SpotCheck.township_id == township_id, SpotCheck.sample == name)
+         .order_by(SpotCheck.id))
+    out = []
+    for c, at, tid, t_ext, t_name, phone, c_ext, c_name in session.execute(q):
+        out.append(dict(id=c.id, sample=c.sample, stratum=c.stratum, visit_id=c.visit_id,
+                        at=at, target_id=tid, target=t_ext, target_name=t_name, phone=phone,
+                        cadre=c_ext, cadre_name=c_name, result=c.result,
+                        result_label=SPOT_RESULTS[c.result][0] if c.result in SPOT_RESULTS
+                        else None, checked_by=c.checked_by, checked_at=c.checked_at,
+                        note=c.note))
+    return names, out
+
 
 def draw_spot_checks(session: Session, township_id: int, *, seed: int, per_stratum: int = 1,
                      share: float = 0.0, sample: str | None = None,

@@ -73,8 +73,8 @@ from zoufang.campaign.store import (
 from zoufang.campaign.visits import SETTLED_OUTCOMES
 from zoufang.privacy import mask_name
 
-__all__ = ["COLUMNS_CN", "LEVELS", "compute_measures", "measures_to_chinese",
-           "weekly_summary"]
+__all__ = ["COLUMNS_CN", "ISSUE_MEASURES", "LEVELS", "LEVELS_CN", "compute_measures",
+           "issue_ids", "measures_to_chinese", "weekly_summary"]
 
 #: The levels computed by default.
 LEVELS: Final = ("township", "village", "grid", "cadre")
@@ -87,6 +87,9 @@ COLUMNS_CN: Final[dict[str, str]] = {
     "response_rate": "问题回应率", "resolved": "已解决", "resolution_rate": "问题解决率",
     "rated": "已评价", "satisfied": "满意", "satisfaction": "满意度", "overdue": "逾期数",
 }
+#: Level codes -> the Chinese words of the exports' 层级 column and the pages.
+LEVELS_CN: Final[dict[str, str]] = {"township": "乡镇", "village": "村/社区", "grid": "网格",
+                                    "cadre": "干部", "area": "走访区域"}
 _KEY_CN: Final = {"level": "层级", "key": "编号", "name": "名称", "village": "所属村"}
 _VISIT_COUNTS: Final = ("visits", "not_home")
 _ISSUE_COUNTS: Final = ("issues", "responded", "resolved", "rated", "satisfied", "overdue")
@@ -416,9 +419,28 @@ def compute_measures(
         df[ints] = df[ints].astype("int64")
         if not df["targets"].isna().any():
             df["targets"] = df["targets"].astype("int64")
+        df["key"] = _clean_keys(df["key"])
         out[lvl] = df[_ORDER].sort_values("key", na_position="last", key=_sort_key
                                           ).reset_index(drop=True)
     return out
+
+
+def _clean_keys(keys: pd.Series) -> pd.Series:
+    """Return the group keys as ids (int) or strings, None for the empty group.
+
+    Grouping with ``dropna=False`` over a column holding NaN (targets in no grid) turns
+    integer ids into floats (5 becomes 5.0, which then lands in URLs as ``key=5.0``). The
+    keys go out as an object column: ints stay ints, strings strings, NaN None.
+    """
+    def one(v: Any) -> Any:
+        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+            return None
+        if isinstance(v, (np.integer, int)) and not isinstance(v, bool):
+            return int(v)
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return int(v)
+        return v
+    return pd.Series([one(v) for v in keys], index=keys.index, dtype=object)
 
 
 def _sort_key(s: pd.Series) -> pd.Series:
@@ -426,9 +448,46 @@ def _sort_key(s: pd.Series) -> pd.Series:
                  else (0, f"{v:>20}" if isinstance(v, (int, np.integer, float)) else str(v)))
 
 
+#: The issue counts :func:`issue_ids` can list.
+ISSUE_MEASURES: Final = ("issues", "responded", "resolved", "rated", "overdue")
+
+
+def issue_ids(conn_or_session: Connection | Session, township_id: int, measure: str, *,
+              start: dt.date | None = None, end: dt.date | None = None,
+              as_of: dt.datetime | None = None) -> set[int]:
+    """Return the ids of the issues counted by the issue measure ``measure``.
+
+    The same definitions as :func:`compute_measures` (the module docstring): issues
+    raised in ``[start, end]``, answered / resolved / rated by ``as_of``, overdue as of
+    ``as_of`` (replayed from the history) or now. A page's count (逾期 3) opens the list
+    of exactly these issues.
+    """
+    if measure not in ISSUE_MEASURES:
+        raise ValueError(f'`measure` was "{measure}" but is expected to be in '
+                         f"{list(ISSUE_MEASURES)}")
+    conn = (conn_or_session.connection() if isinstance(conn_or_session, Session)
+            else conn_or_session)
+    lo, hi = _bounds(start, end)
+    if measure == "overdue" and as_of is not None:
+        return _overdue_as_of(conn, township_id, lo, hi, as_of)
+    t = as_of or dt.datetime.max.replace(microsecond=0)
+    cond: list[Any] = []
+    if measure == "responded":
+        cond = [Issue.responded_at <= t]
+    elif measure == "resolved":
+        cond = [Issue.close_kind == "satisfied", Issue.closed_at <= t]
+    elif measure == "rated":
+        cond = [Issue.rated_at <= t]
+    elif measure == "overdue":
+        cond = [Issue.status.in_(RUNNING_STATUSES), Issue.deadline < local_now().date()]
+    return {int(r[0]) for r in conn.execute(select(Issue.id).where(
+        Issue.township_id == township_id, *_in_range(Issue.raised_at, lo, hi), *cond))}
+
+
 def measures_to_chinese(df: pd.DataFrame) -> pd.DataFrame:
     """Rename a measures frame's columns to the Chinese headers; rates as percentages."""
     out = df.copy()
+    out["level"] = out["level"].map(lambda v: LEVELS_CN.get(v, v))
     for c in ("visit_rate", "in_home_rate", "response_rate", "resolution_rate",
               "satisfaction"):
         out[c] = (out[c] * 100).round(1)

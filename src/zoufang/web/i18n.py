@@ -8,6 +8,7 @@ outcomes) are in :mod:`zoufang.vocab` and the campaign modules that own them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 from flask import has_request_context, session
@@ -183,6 +184,61 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "count": ("数量", "Count"), "all": ("全部", "All"), "list": ("列表", "List"),
     "first_n": ("仅显示前 {n} 条", "Showing the first {n}"),
     "status_page": ("状态", "Status"),
+    # the leader's pages (views/leader.py): dates, drill-down, ranking, lists, integrity
+    "date_start": ("开始日期", "Start date"), "date_end": ("结束日期", "End date"),
+    "date_as_of": ("截至日期", "As of"),
+    "date_reversed": ("结束日期（{end}）早于开始日期（{start}），请把结束日期改到开始日期之后，"
+                      "或留空表示至今。",
+                      "The end date ({end}) is before the start date ({start}); set an end "
+                      "date after the start, or leave it empty for up to now."),
+    "date_bad": ("日期格式不对：{field}“{value}”应写成 年-月-日（如 2022-03-01），请重新选择。",
+                 "The {field} \"{value}\" is not a date; write it as YYYY-MM-DD (e.g. "
+                 "2022-03-01)."),
+    "as_of_note": ("数据截至 {when}", "Figures as of {when}"),
+    "as_of_now": ("当前", "now"),
+    "visits": ("走访次数", "Visits"), "by_village": ("按村/社区", "By village"),
+    "by_grid": ("按网格", "By grid"), "by_area": ("按走访区域", "By visit area"),
+    "by_cadre": ("按干部", "By cadre"), "ranking": ("进度排名", "Progress ranking"),
+    "rank": ("名次", "Rank"), "sort_by": ("排序", "Sort by"),
+    "high_first": ("从高到低", "highest first"), "low_first": ("从低到高", "lowest first"),
+    "no_areas_yet": ("尚未规划走访区域，规划后按区域和干部的指标才有走访对象数。",
+                     "No visit areas planned yet; per area and per cadre figures get their "
+                     "targets once areas are planned."),
+    "list_targets": ("走访对象清单", "Targets"), "list_issues": ("问题清单", "Issues"),
+    "m_targets": ("全部对象", "all targets"), "m_visited": ("已走访", "visited"),
+    "m_unvisited": ("未走访", "not visited"), "m_in_home": ("入户", "in home"),
+    "m_issues": ("全部问题", "all issues"), "m_responded": ("已回应", "answered"),
+    "m_resolved": ("已解决", "resolved"), "m_rated": ("已评价", "rated"),
+    "m_overdue": ("逾期", "overdue"),
+    "filter_village": ("村/社区", "Village"), "filter_grid": ("网格", "Grid"),
+    "filter_area": ("走访区域", "Visit area"), "filter_cadre": ("干部", "Cadre"),
+    "filter_measure": ("口径", "Measure"), "filters": ("筛选", "Filters"),
+    "page_n": ("第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} rows"),
+    "prev_page": ("上一页", "Previous"), "next_page": ("下一页", "Next"),
+    "print": ("打印", "Print"), "open_list": ("查看清单", "Open the list"),
+    "integrity": ("走访核查", "Integrity"), "flags": ("疑点记录", "Flags"),
+    "flags_by_cadre": ("按干部的疑点", "Flags by cadre"), "evidence": ("依据", "Evidence"),
+    "check": ("核查项", "Check"), "value": ("实测值", "Measured"),
+    "threshold": ("阈值", "Threshold"), "visit_no": ("走访记录", "Visit"),
+    "run_checks": ("重新核查全部走访", "Run the checks again"),
+    "checks_done": ("核查完成：{n} 条疑点", "Checks done: {n} flags"),
+    "spot_checks": ("电话抽查", "Phone spot checks"),
+    "draw_sample": ("抽取样本", "Draw a sample"), "seed": ("随机种子", "Seed"),
+    "per_stratum": ("每层抽取（网格×干部）", "Per stratum (grid × cadre)"),
+    "sample": ("样本", "Sample"), "sample_drawn": ("已抽取 {n} 条走访", "{n} visits drawn"),
+    "record_result": ("登记结果", "Record the result"),
+    "checked_by": ("核查人", "Checked by"), "result_saved": ("抽查结果已登记", "Result saved"),
+    "not_checked": ("待核查", "not checked"), "stratum": ("分层", "Stratum"),
+    "no_flags": ("没有疑点记录。", "No flags."),
+    "side_figures": ("指标", "Figures"),
+    "draw_bad": ("抽样参数不对：随机种子须为非负整数，每层抽取 1–50 条，请修改后重新抽取。",
+                 "Sample settings refused: the seed must be a whole number ≥ 0 and the "
+                 "number per stratum 1–50."),
+    "result_exists": ("这条抽查已有结果，结果不能修改。",
+                      "This check already has a result; results are never overwritten."),
+    "result_missing": ("请选择抽查结果（属实、不属实或无法联系）后再登记。",
+                       "Choose the result (confirmed, not confirmed or unreachable) first."),
+    "n_flags": ("疑点 {n} 条", "{n} flags"),
     # the field cadre's route page (:func:`section` "route.")
     "route.route": ("路线", "Route"), "route.stops": ("走访点", "Stops"),
     "route.base": ("出发点", "Base"), "route.stop": ("站", "Stop"),
@@ -206,6 +262,30 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "route.left_out": ("未排入路线的对象", "Targets not routed"),
     "route.reason": ("原因", "Reason"), "route.plan_no": ("路线规划", "Route plan"),
     "route.straight": ("直线估算", "straight-line estimate"),
+    # planner: route-planning jobs and staleness (issue 13)
+    "stage_queued": ("排队中", "queued"), "stage_loading": ("读取数据", "loading"),
+    "stage_building": ("建立模型", "building"), "stage_solving": ("求解中", "solving"),
+    "stage_checking": ("独立校验", "checking"), "stage_storing": ("保存结果", "storing"),
+    "stage_done": ("完成", "done"), "stage_failed": ("失败", "failed"),
+    "phase_visit": ("走访阶段", "visit phase"), "phase_push": ("集中攻坚", "push"),
+    "phase_revisit": ("回访阶段", "revisit phase"),
+    "routes.plan": ("规划路线", "Plan routes"), "routes.all_cadres": ("全部干部", "all cadres"),
+    "routes.time_per_cadre": ("每名干部求解时间（秒）", "Search time per cadre (s)"),
+    "routes.stale": ("路线已过时", "Routes are out of date"),
+    "routes.stale_areas": ("走访区域在路线规划之后重新规划过",
+                           "the visit areas were re-planned after the route plan"),
+    "routes.stale_targets": ("走访对象在路线规划之后有变动",
+                             "targets changed after the route plan"),
+    "routes.stale_settings": ("路线设置在路线规划之后有修改",
+                              "the route settings changed after the route plan"),
+    "routes.replan": ("重新规划路线", "Re-plan routes"),
+    "routes.cadres_done": ("已完成干部", "cadres done"), "routes.phase": ("阶段", "Phase"),
+    "routes.as_of": ("从此日起规划（空：现在）", "Plan from (empty: now)"),
+    "routes.bad_options": ("路线规划参数有误：阶段须为走访、集中攻坚或回访，"
+                           "求解时间须在 0–3600 秒之间，日期格式为 年-月-日，请修改后重试",
+                           "Bad route-planning options: the phase must be visit, push or "
+                           "revisit, the search time between 0 and 3600 s and the date a "
+                           "day; correct them and try again"),
 }
 
 
@@ -225,6 +305,17 @@ def t(key: str, **fmt: object) -> str:
         return key
     text = pair[0] if current_lang() == "zh" else pair[1]
     return text.format(**fmt) if fmt else text
+
+
+def format_local(when: dt.datetime | None) -> str:
+    """Return a stored time (naive, China time) as the township's local time, to the minute.
+
+    Stored times are China wall-clock time (:func:`zoufang.campaign.store.local_now`);
+    aware ones are converted to the app's ``TIMEZONE`` (default Asia/Shanghai).
+    """
+    if when is None:
+        return ""
+    return when.strftime("%Y-%m-%d %H:%M")
 
 
 def labels(*keys: str) -> dict[str, str]:

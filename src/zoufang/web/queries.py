@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -68,7 +69,8 @@ from zoufang.web.security import Viewer
 __all__ = [
     "admin_overview", "audit_entries", "bounds", "cadre_day", "coverage_geojson",
     "get_issue", "grids_geojson", "hotspots", "issue_category_legend", "issue_detail",
-    "issues_geojson", "issues_list", "kind_label", "measures_drill", "my_area",
+    "issues_geojson", "issues_list", "kind_label", "leader_measures", "measures_drill",
+    "integrity_view", "leader_list", "my_area", "ranking",
     "my_visits", "ping", "problems_geojson", "problems_list", "require_township",
     "route_day", "route_plan_overview", "summary", "target_detail", "targets_geojson",
     "township", "township_name", "township_summaries", "unvisited_geojson",
@@ -446,28 +448,73 @@ def _clean_row(r: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Levels of the leader's measures: the drill-down township → village → grid (→ its
+#: targets), and the visit areas and cadres of the current plan.
+DRILL_LEVELS: Final = ("township", "village", "grid", "area", "cadre")
+#: Measures a ranking (进度排名) may be sorted by.
+RANK_MEASURES: Final = ("visit_rate", "in_home_rate", "response_rate", "resolution_rate",
+                        "satisfaction", "overdue", "targets", "visited", "visits", "issues")
+
+
+def leader_measures(session: Session, viewer: Viewer, *, start: dt.date | None = None,
+                    end: dt.date | None = None, as_of: dt.datetime | None = None
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """Return the measures of every level of :data:`DRILL_LEVELS` as plain rows.
+
+    The area level and the cadres' targets come from the current visit-area plan (none
+    before planning). Cadres' names are masked unless the viewer may see personal data
+    or is a planner. Keys are ids (village, grid, cadre), area names, or None.
+    """
+    from zoufang.campaign.areas import area_groupings
+
+    tid = require_township(viewer)
+    areas = area_groupings(session, newest_campaign_id(session, tid))
+    m = compute_measures(session, tid, start=start, end=end, as_of=as_of,
+                         levels=("township", "village", "grid", "cadre"),
+                         groupings=areas[0] if areas else None,
+                         cadre_targets=areas[1] if areas else None,
+                         mask=not (viewer.role == "planner" or viewer.personal_data))
+    out = {lvl: [_clean_row(r) for r in df.to_dict("records")] for lvl, df in m.items()}
+    out.setdefault("area", [])
+    if out["cadre"]:
+        codes = dict(session.execute(select(Cadre.id, Cadre.ext_id)
+                                     .where(Cadre.township_id == tid)).all())
+        for r in out["cadre"]:
+            r["code"] = codes.get(r["key"])
+    return out
+
+
 def measures_drill(session: Session, viewer: Viewer, *, level: str = "township",
                    key: str | None = None, start: dt.date | None = None,
-                   end: dt.date | None = None) -> dict[str, Any]:
+                   end: dt.date | None = None, as_of: dt.datetime | None = None
+                   ) -> dict[str, Any]:
     """Return the measures at one level of the drill-down (点村知户、点户知人、点人知情).
 
-    Township → its villages → a village's grids → a grid's targets. ``level`` is what
-    is listed: ``township`` (the township row and its villages), ``village`` (the grids
-    of village ``key``), ``grid`` (the targets of grid ``key``, names masked unless the
-    viewer may see them).
+    Township → its villages → a village's grids → a grid's targets; and the visit areas
+    and the cadres of the township. ``level`` is where the viewer is: ``township`` (its
+    villages are listed), ``village`` (the grids of village ``key``, an id), ``grid``
+    (the targets of grid ``key``, its code; names masked unless the viewer may see them),
+    ``area`` / ``cadre`` (every area / cadre). ``current`` is the row of the place the
+    viewer is at (the KPI strip), ``crumbs`` the way back up: ``(label, level, key)``.
     """
-    if level not in ("township", "village", "grid"):
+    if level not in DRILL_LEVELS:
         raise ValueError(f'`level` was "{level}" but is expected to be in '
-                         '["township", "village", "grid"]')
+                         f"{list(DRILL_LEVELS)}")
     tid = require_township(viewer)
-    m = compute_measures(session, tid, start=start, end=end,
-                         levels=("township", "village", "grid"))
-    town = _clean_row(m["township"].to_dict("records")[0])
-    out: dict[str, Any] = {"township": town, "level": level, "key": key, "rows": [],
-                           "has_ledger": bool(town["visits"] or town["issues"])}
+    m = leader_measures(session, viewer, start=start, end=end, as_of=as_of)
+    town = m["township"][0]
+    out: dict[str, Any] = {"township": town, "current": town, "level": level, "key": key,
+                           "rows": [], "crumbs": [(town["name"], "township", None)],
+                           "has_ledger": bool(town["visits"] or town["issues"]),
+                           "has_areas": bool(m["area"])}
     if level == "township":
         out["child_level"] = "village"
-        out["rows"] = [_clean_row(r) for r in m["village"].to_dict("records")]
+        out["rows"] = m["village"]
+        return out
+    if level in ("area", "cadre"):
+        out["child_level"] = None
+        out["rows"] = m[level]
+        out["crumbs"].append(("areas" if level == "area" else "cadres", level, None))
         return out
     if level == "village":
         vid = int(key) if key and key.isdigit() else None
@@ -475,20 +522,209 @@ def measures_drill(session: Session, viewer: Viewer, *, level: str = "township",
         if village is None or village.township_id != tid:
             raise NotFound(f"no village {key!r}")
         grid_ids = set(session.scalars(select(Grid.id).where(Grid.village_id == vid)))
-        out["parent"] = {"name": village.name}
+        out["parent"] = {"name": village.name, "id": village.id}
+        out["current"] = next((r for r in m["village"] if r["key"] == vid),
+                              {**_empty_row(), "name": village.name})
+        out["crumbs"].append((village.name, "village", str(village.id)))
         out["child_level"] = "grid"
-        out["rows"] = [_clean_row(r) for r in m["grid"].to_dict("records")
-                       if r["key"] in grid_ids]
+        out["rows"] = [r for r in m["grid"] if r["key"] in grid_ids]
         return out
     grid = session.scalar(select(Grid).where(Grid.township_id == tid, Grid.ext_id == key))
     if grid is None:
         raise NotFound(f"no grid {key!r}")
-    out["parent"] = {"name": grid.ext_id, "village_id": grid.village_id}
+    village = session.get(Village, grid.village_id) if grid.village_id else None
+    out["parent"] = {"name": grid.ext_id, "village_id": grid.village_id,
+                     "village": village.name if village else None}
+    if village is not None:
+        out["crumbs"].append((village.name, "village", str(village.id)))
+    out["crumbs"].append((grid.ext_id, "grid", grid.ext_id))
     out["child_level"] = "target"
-    out["grid_row"] = next((_clean_row(r) for r in m["grid"].to_dict("records")
-                            if r["key"] == grid.id), None)
+    out["grid_row"] = next((r for r in m["grid"] if r["key"] == grid.id), None)
+    out["current"] = out["grid_row"] or {**_empty_row(), "name": grid.ext_id}
     out["rows"] = _grid_targets(session, viewer, grid)
     return out
+
+
+def _empty_row() -> dict[str, Any]:
+    return {**{c: 0 for c in _COUNT_COLS},
+            **{c: None for c in ("visit_rate", "in_home_rate", "response_rate",
+                                 "resolution_rate", "satisfaction")}}
+
+
+def ranking(session: Session, viewer: Viewer, *, by: str = "cadre",
+            sort: str = "visit_rate", desc: bool = True, start: dt.date | None = None,
+            end: dt.date | None = None, as_of: dt.datetime | None = None
+            ) -> list[dict[str, Any]]:
+    """Return the progress ranking (进度排名) of the cadres or villages (``by``).
+
+    Sorted by ``sort`` (one of :data:`RANK_MEASURES`), highest first unless ``desc`` is
+    False; an empty rate (no denominator) always comes last. Each row gets its ``rank``
+    (ties share a rank). Rows with an empty key (targets in no village) are left out.
+    """
+    if by not in ("cadre", "village", "area", "grid"):
+        raise ValueError(f'`by` was "{by}" but is expected to be in '
+                         '["cadre", "village", "area", "grid"]')
+    if sort not in RANK_MEASURES:
+        raise ValueError(f'`sort` was "{sort}" but is expected to be in {list(RANK_MEASURES)}')
+    rows = [r for r in leader_measures(session, viewer, start=start, end=end,
+                                       as_of=as_of)[by] if r["key"] is not None]
+    have = [r for r in rows if r.get(sort) is not None]
+    empty = [r for r in rows if r.get(sort) is None]
+    have.sort(key=lambda r: (-r[sort] if desc else r[sort], str(r.get("name") or "")))
+    prev, rank = None, 0
+    for i, r in enumerate(have, 1):
+        if r[sort] != prev:
+            rank, prev = i, r[sort]
+        r["rank"] = rank
+    for r in empty:
+        r["rank"] = None
+    return have + empty
+
+
+#: Filters of the leader's lists (:func:`leader_list`): query argument -> meaning.
+LIST_FILTERS: Final = ("village", "grid", "area", "cadre", "measure")
+#: Target measures a list can show (the rest of the counts are issue measures).
+TARGET_MEASURES: Final = ("targets", "visited", "unvisited", "in_home")
+
+
+def leader_list(session: Session, viewer: Viewer, what: str, *,
+                filters: Mapping[str, str | None], start: dt.date | None = None,
+                end: dt.date | None = None, as_of: dt.datetime | None = None,
+                page: int = 1, per_page: int = 100) -> dict[str, Any]:
+    """Return one page of the list a leader's count opens (逾期 3 → those 3 issues).
+
+    ``what`` is ``targets`` or ``issues``. ``filters``: ``village`` (id), ``grid``
+    (code), ``area`` (name, current plan), ``cadre`` (id: the targets assigned to the
+    cadre, the issues it owns), ``measure`` (targets: targets, visited, unvisited,
+    in_home; issues: issues, responded, resolved, rated, overdue — the definitions of
+    :mod:`zoufang.campaign.measures`, for the same range and ``as_of``). Names and
+    phones are masked as the viewer may see them. Returns rows, total, page, pages.
+    """
+    from zoufang.campaign.areas import area_groupings
+    from zoufang.campaign.measures import ISSUE_MEASURES, issue_ids
+
+    tid = require_township(viewer)
+    if what not in ("targets", "issues"):
+        raise NotFound(f"no list {what!r}")
+    measure = filters.get("measure") or what
+    allowed = TARGET_MEASURES if what == "targets" else ISSUE_MEASURES
+    if measure not in allowed:
+        raise NotFound(f"no measure {measure!r} for {what}")
+    page = max(1, page)
+    target_q = select(Target.id).outerjoin(Grid, Grid.id == Target.grid_id).where(
+        Target.township_id == tid)
+    scoped = False
+    if filters.get("village"):
+        v = filters["village"] or ""
+        target_q = target_q.where(Grid.village_id == (int(v) if v.isdigit() else -1))
+        scoped = True
+    if filters.get("grid"):
+        target_q = target_q.where(Grid.ext_id == filters["grid"])
+        scoped = True
+    areas = None
+    # a cadre's visited / in-home targets are those it visited itself (the measures'
+    # definition); its targets (and unvisited ones) are those assigned to it
+    cadre_visits = (what == "targets" and bool(filters.get("cadre"))
+                    and measure in ("visited", "in_home"))
+    cid = int(filters["cadre"]) if (filters.get("cadre") or "").isdigit() else -1
+    if filters.get("area") or (filters.get("cadre") and what == "targets"
+                               and not cadre_visits):
+        areas = area_groupings(session, newest_campaign_id(session, tid))
+        by_area, by_cadre = areas if areas else ({"area": pd.Series(dtype=object)},
+                                                 pd.Series(dtype="float64"))
+        ids: set[int] = set(int(i) for i in by_area["area"].index)
+        if filters.get("area"):
+            ids &= {int(i) for i, a in by_area["area"].items() if a == filters["area"]}
+        if filters.get("cadre") and what == "targets":
+            ids &= {int(i) for i, k in by_cadre.items() if k == cid}
+        target_q = target_q.where(Target.id.in_(ids or {-1}))
+        scoped = True
+    lo, hi = (dt.datetime.combine(start, dt.time()) if start else None,
+              dt.datetime.combine(end + dt.timedelta(days=1), dt.time()) if end else None)
+    personal = sees_personal(session, viewer)
+    out: dict[str, Any] = {"what": what, "measure": measure, "page": page,
+                           "per_page": per_page}
+    if what == "targets":
+        def visits_where(*cond: Any) -> Any:
+            q = select(Visit.target_id).where(Visit.township_id == tid, *cond)
+            if cadre_visits:
+                q = q.where(Visit.cadre_id == cid)
+            if lo is not None:
+                q = q.where(Visit.at >= lo)
+            if hi is not None:
+                q = q.where(Visit.at < hi)
+            return q
+        q = (select(Target, Grid.ext_id, Village.name)
+             .outerjoin(Grid, Grid.id == Target.grid_id)
+             .outerjoin(Village, Village.id == Grid.village_id)
+             .where(Target.id.in_(target_q)))
+        settled = visits_where(Visit.outcome.in_(SETTLED_OUTCOMES))
+        if measure == "visited":
+            q = q.where(Target.id.in_(settled))
+        elif measure == "unvisited":
+            q = q.where(Target.id.not_in(settled))
+        elif measure == "in_home":
+            q = q.where(Target.id.in_(visits_where(Visit.outcome == "visited",
+                                                   Visit.mode == "in_home")))
+        total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+        rows = []
+        for t, g, vname in session.execute(q.order_by(Grid.ext_id, Target.ext_id)
+                                           .offset((page - 1) * per_page).limit(per_page)):
+            name, phone = mask_target_fields(t.name, t.phone, personal)
+            rows.append(dict(id=t.id, ext_id=t.ext_id, name=name, phone=phone,
+                             kind=kind_label(t.kind), address=t.address, grid=g,
+                             village=vname))
+    else:
+        iq = _issue_query(viewer, open_only=False, mine=False)
+        if scoped:
+            iq = iq.where(Issue.target_id.in_(target_q))
+        if filters.get("cadre"):
+            iq = iq.where(Issue.owner_cadre_id == cid)
+        iq = iq.where(Issue.id.in_(issue_ids(session, tid, measure, start=start, end=end,
+                                             as_of=as_of) or {-1}))
+        total = session.scalar(select(func.count()).select_from(iq.subquery())) or 0
+        cfg = ledger_mod.get_config(session, tid)
+        today = (as_of or local_now()).date()
+        rows = [_issue_dict(session, viewer, i, t, g, o, today, cfg)
+                for i, t, g, o in session.execute(
+                    iq.order_by(Issue.id).offset((page - 1) * per_page).limit(per_page))]
+    out["rows"], out["total"] = rows, int(total)
+    out["pages"] = max(1, -(-int(total) // per_page))
+    return out
+
+
+def integrity_view(session: Session, viewer: Viewer, *, sample: str | None = None
+                   ) -> dict[str, Any]:
+    """Return the integrity flags by cadre (with the evidence in Chinese) and a spot check.
+
+    ``by_cadre``: ``[{"cadre", "name", "flags": [...]}]``, most flags first; ``samples``
+    the names of the draws, newest first; ``checks`` those of ``sample`` (default the
+    newest), residents' names and phones masked unless the viewer may see them.
+    """
+    from zoufang.campaign import integrity as integ
+
+    tid = require_township(viewer)
+    personal = sees_personal(session, viewer)
+    show_cadre = personal or viewer.role == "planner"
+    groups: dict[Any, dict[str, Any]] = {}
+    for f in integ.list_flags(session, tid):
+        g = groups.setdefault(f["cadre"], {"cadre": f["cadre"], "name": (
+            f["cadre_name"] if show_cadre else mask_name(f["cadre_name"])), "flags": []})
+        g["flags"].append({**f, "at": f["at"].isoformat(sep=" ", timespec="minutes")
+                           if f["at"] else None})
+    samples, checks = integ.list_spot_checks(session, tid, sample=sample)
+    for c in checks:
+        c["target_name"], c["phone"] = mask_target_fields(c["target_name"], c["phone"],
+                                                          personal)
+        if not show_cadre:
+            c["cadre_name"] = mask_name(c["cadre_name"])
+        c["at"] = c["at"].isoformat(sep=" ", timespec="minutes") if c["at"] else None
+    return {"by_cadre": sorted(groups.values(), key=lambda g: (-len(g["flags"]),
+                                                                str(g["cadre"]))),
+            "n_flags": sum(len(g["flags"]) for g in groups.values()),
+            "samples": samples, "sample": checks[0]["sample"] if checks else None,
+            "checks": checks, "results": {k: v[0] for k, v in integ.SPOT_RESULTS.items()},
+            "personal": personal}
 
 
 def _grid_targets(session: Session, viewer: Viewer, grid: Grid) -> list[dict[str, Any]]:
@@ -614,13 +850,14 @@ def issue_category_legend(session: Session, township_id: int
     """Return a colour per issue category of the township, and the map's legend.
 
     Every category of the township's ledger settings gets a colour
-    (:func:`~zoufang.web.maps.category_colors`); the legend lists the standard ones
-    (:data:`zoufang.campaign.issues.CATEGORIES`) by their names.
+    (:func:`~zoufang.web.maps.category_colors`); the legend lists every one of them (the
+    standard ones and the township's own, all the form offers) by its name, and the red
+    and yellow warning rings.
     """
     cfg = ledger_mod.get_config(session, township_id)
     colors = category_colors(list(cfg.categories()))
-    legend = [[c, ledger_mod.category_label(k, cfg)] for k, c in colors.items()
-              if k in ledger_mod.CATEGORIES]
+    legend = [[c, ledger_mod.category_label(k, cfg)] for k, c in colors.items()]
+    legend += [["#ff0000", LABELS["red"][0]], ["#ffcc00", LABELS["yellow"][0]]]
     return colors, legend
 
 
@@ -770,6 +1007,14 @@ def route_plan_overview(session: Session, township_id: int | None, phase: str
         return None, {}
     days = {k: [d.isoformat() for d in v] for k, v in rx.plan_days(session, plan.id).items()}
     return plan_result(session, plan), days
+
+
+def route_plan_stale(session: Session, plan_id: int) -> list[str]:
+    """Return why route plan ``plan_id`` is stale (see :mod:`zoufang.campaign.route_status`)."""
+    from zoufang.campaign.route_status import stale_reasons
+    from zoufang.campaign.store.routes import RoutePlan
+    plan = session.get(RoutePlan, plan_id)
+    return stale_reasons(session, plan) if plan is not None else []
 
 
 def route_day(session: Session, township_id: int | None, phase: str, cadre: str,
