@@ -25,18 +25,26 @@ __all__ = ["COMMANDS", "DEMO_PASSWORD"]
 @click.option("--dir", "out_dir", type=click.Path(path_type=Path), default=Path("demo-data"),
               show_default=True, help="Where the demo files and SQLite store are written.")
 @click.option("--seed", default=20220301, show_default=True)
+@click.option("--townships", default=1, show_default=True, type=int,
+              help="Build a county of N different townships (imported, not planned: "
+                   "plan them with `zoufang plan areas --township all`).")
 @click.option("--no-serve", is_flag=True, help="Build and report, but do not start the web app.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @DB_OPTION
 @JSON_OPTION
-def demo_cmd(out_dir: Path, seed: int, no_serve: bool, host: str, port: int,
+def demo_cmd(out_dir: Path, seed: int, townships: int, no_serve: bool, host: str, port: int,
              db_url: str | None, as_json: bool) -> None:
     """Build the demo township (示范镇), import it, place every target, report, serve."""
     from zoufang.campaign.summary import format_summary
     from zoufang.demo.build import build_demo
 
     db_url = db_url or f"sqlite:///{(out_dir / 'zoufang.sqlite').as_posix()}"
+    if townships != 1:
+        _county(out_dir, townships, seed, db_url, as_json)
+        if not no_serve:
+            _serve(db_url, host, port, debug=False)
+        return
     try:
         result = build_demo(out_dir, db_url=db_url, seed=seed)
     except ValidationError as exc:
@@ -56,6 +64,26 @@ def demo_cmd(out_dir: Path, seed: int, no_serve: bool, host: str, port: int,
                     "users": [{"name": n, "role": r} for n, r in users]}, text)
     if not no_serve:
         _serve(db_url, host, port, debug=False)
+
+
+def _county(out_dir: Path, n: int, seed: int, db_url: str, as_json: bool) -> None:
+    """Build the demo county of ``n`` townships (imports and campaigns) and report it."""
+    from zoufang.demo.build import DEMO_CAMPAIGN
+    from zoufang.demo.county import COUNTY, build_county
+
+    try:
+        towns = build_county(out_dir, n, db_url=db_url, seed=seed, campaign=DEMO_CAMPAIGN)
+    except (ValidationError, ValueError) as exc:
+        fail(as_json, exc)
+        return
+    lines = [f"{COUNTY}: {len(towns)} townships in {db_url}"]
+    for t in towns:
+        imports: Any = t["imports"]
+        lines.append(f"  {t['township']}: " + ", ".join(
+            f"{r['kind']} {r['inserted'] + r['updated'] + r['unchanged']}" for r in imports))
+    lines.append(f"next: zoufang plan areas --township all --campaign {DEMO_CAMPAIGN} "
+                 f"--db {db_url}")
+    emit(as_json, {"db": db_url, "county": COUNTY, "townships": towns}, "\n".join(lines))
 
 
 #: Password of the demo's users: a local demo only, printed on the terminal.

@@ -40,7 +40,54 @@ from zoufang.commands._common import (
     run,
 )
 
-__all__ = ["plan_group"]
+__all__ = ["DASK_OPTION", "fanout_cmd", "plan_group"]
+
+#: ``--dask local|tcp://HOST:8786`` of ``plan areas|routes`` (with ``--township all``).
+DASK_OPTION = click.option(
+    "--dask", "dask", default=None, metavar="local|tcp://HOST:8786",
+    help="With --township all (or NAME,NAME): plan each township as one task on a Dask "
+         "LocalCluster of processes (local, the default for several townships) or an "
+         "existing scheduler; 'none' plans them one after the other.")
+
+
+def fanout_cmd(kind: str, db_url: str | None, township: str | None, dask: str | None,
+               as_json: bool, options: dict[str, Any]) -> None:
+    """Plan several townships (:mod:`zoufang.campaign.fanout`); exit 1 if any failed."""
+    import json
+    import sys
+
+    from zoufang.campaign.fanout import plan_townships, resolve_townships
+    from zoufang.campaign.store import resolve_db_url
+    from zoufang.commands._common import fail, json_default
+
+    url = resolve_db_url(db_url)
+    try:
+        towns = resolve_townships(url, township)
+    except ValueError as exc:
+        fail(as_json, exc)
+    engine = None if dask == "none" or (dask is None and len(towns) == 1) else (
+        dask or "local")
+
+    def done(o: Any, n: int, total: int) -> None:
+        state = f"plan #{o.plan_id}" if o.ok else f"FAILED: {o.error}"
+        click.echo(f"[{n}/{total}] {o.township}: {state}", err=True)
+
+    def board(link: str | None) -> None:
+        if link:
+            click.echo(f"Dask dashboard: {link}", err=True)
+
+    click.echo(f"planning {kind} of {len(towns)} townships on "
+               f"{engine or 'this process, one after the other'}", err=True)
+    res = plan_townships(url, kind, towns, dask=engine,
+                         options={k: v for k, v in options.items() if v is not None},
+                         on_done=done, on_dashboard=board)
+    if as_json:
+        click.echo(json.dumps(res.to_dict(), ensure_ascii=False, indent=2,
+                              default=json_default))
+    else:
+        click.echo(res.summary())
+    if not res.ok:
+        sys.exit(1)
 
 def _areas_text(res: Any) -> str:
     """Render the plan summary with aligned per-area lines (CJK takes two columns)."""
@@ -84,9 +131,10 @@ def plan_group() -> None:
 @TOWNSHIP_OPTION
 @DB_OPTION
 @JSON_OPTION
+@DASK_OPTION
 def plan_areas_cmd(time_limit: float, seed: int, phase: str, create_campaign: bool,
                    year: int | None, campaign: str | None, township: str | None,
-                   db_url: str | None, as_json: bool) -> None:
+                   db_url: str | None, as_json: bool, dask: str | None = None) -> None:
     """Cut the territory into one visit area per cadre, pair them, check and store the plan.
 
     A re-plan starts from the current plan: locked pairs never change, the others change
@@ -95,6 +143,12 @@ def plan_areas_cmd(time_limit: float, seed: int, phase: str, create_campaign: bo
     input (no cadres, no hours, must-go visits no cadre of the required rank can make)
     stores nothing and exits 1.
     """
+    if township == "all" or "," in (township or "") or dask:  # issue 16: many townships
+        fanout_cmd("areas", db_url, township, dask, as_json,
+                   {"campaign": campaign, "time_limit_s": time_limit, "seed": seed,
+                    "phase": phase})
+        return
+
     def go() -> tuple[dict[str, Any], str]:
         from zoufang.campaign.areas import plan_campaign
 

@@ -49,6 +49,7 @@ from zoufang.commands._common import (
     rpad,
     run,
 )
+from zoufang.commands.plan import DASK_OPTION, fanout_cmd  # noqa: I001 - issue 16
 
 __all__ = ["COMMANDS", "plan_routes_cmd", "route_export_cmd", "route_settings_cmd",
            "route_show_cmd"]
@@ -105,11 +106,18 @@ def _routes_text(res: Any) -> str:
 @TOWNSHIP_OPTION
 @DB_OPTION
 @JSON_OPTION
+@DASK_OPTION
 def plan_routes_cmd(cadre: str | None, phase: str, time_limit: float, as_of: str | None,
                     roads: Path | None, workers: int, targets: str | None,
                     campaign: str | None, township: str | None, db_url: str | None,
-                    as_json: bool) -> None:
+                    as_json: bool, dask: str | None = None) -> None:
     """Daily routes (每日走访路线) of every cadre over the phase's days."""
+    if township == "all" or "," in (township or "") or dask:  # issue 16: many townships
+        fanout_cmd("routes", db_url, township, dask, as_json,
+                   {"campaign": campaign, "phase": phase, "time_limit_s": time_limit,
+                    "as_of": _parse_as_of(as_of), "roads": roads, "workers": workers,
+                    "actor": "cli"})
+        return
     def go() -> tuple[dict[str, Any], str]:
         from zoufang.campaign.routes import plan_routes
 

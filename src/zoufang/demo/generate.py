@@ -70,7 +70,8 @@ class DemoFiles:
         return [self.grids, self.households, self.units, self.cadres, self.roads, self.readme]
 
 
-def generate_demo(out_dir: Path, *, seed: int = DEFAULT_SEED) -> DemoFiles:
+def generate_demo(out_dir: Path, *, seed: int = DEFAULT_SEED, name: str = TOWNSHIP,
+                  centre: tuple[float, float] = CENTRE) -> DemoFiles:
     """Write the demo township's input files into ``out_dir``.
 
     Parameters
@@ -80,6 +81,9 @@ def generate_demo(out_dir: Path, *, seed: int = DEFAULT_SEED) -> DemoFiles:
         overwritten.
     seed
         Seed of the random generator. The same seed gives the same bytes in every file.
+    name, centre
+        The township's name and centre (WGS-84 lon, lat); default 示范镇 at
+        116.6° E, 37.4° N (see :mod:`zoufang.demo.county` for a county of them).
 
     Returns
     -------
@@ -94,7 +98,7 @@ def generate_demo(out_dir: Path, *, seed: int = DEFAULT_SEED) -> DemoFiles:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    town = draw_township(seed)
+    town = draw_township(seed, name=name, centre=centre)
     seat_units(town)
     for p_i, p in enumerate(town.places):
         if p.kind == "community":

@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 from shapely.geometry import Point
 
-from zoufang.demo._common import K_FARMER, K_RESIDENT, TAG, TOWNSHIP, WEAK_VILLAGE, Arr
+from zoufang.demo._common import K_FARMER, K_RESIDENT, TAG, WEAK_VILLAGE, Arr
 from zoufang.demo._geometry import at
 from zoufang.demo.layout import HOUSE_SPACING, LANE_SPACING, lane_across_block
 from zoufang.demo.names import cn_number
@@ -118,7 +118,7 @@ def village_households(town: Township, p_i: int) -> Arr:
         group, num = divmod(rank, per)
         town.households.append(Target(
             xy=xy[c], name=town.people.person(p.surname, p.share), kind=K_FARMER,
-            address=f"{TOWNSHIP}{p.name}{group + 1}组{num + 1}号", phone="", tags=[],
+            address=f"{town.name}{p.name}{group + 1}组{num + 1}号", phone="", tags=[],
             place=p_i, grid=int(grids[k]), sort=(p_i, rank)))
     # village committee (base of village cadres), a few lane ends lead to tracks
     p.office = at(p.centre, p.u, pos[lanes // 2 - 1] + 18.0, -30.0)[0]
@@ -197,7 +197,7 @@ def community_households(town: Township, p_i: int) -> None:
             used_lanes.add(lane)
             town.households.append(Target(
                 xy=xy, name=town.people.person(), kind=K_RESIDENT,
-                address=f"{TOWNSHIP}{p.name}{lanes[lane][3]}{num}号", phone="", tags=[],
+                address=f"{town.name}{p.name}{lanes[lane][3]}{num}号", phone="", tags=[],
                 place=p_i, grid=int(g), sort=(p_i, 0, c)))
             n_bung += 1
     total = n_bung
@@ -228,7 +228,7 @@ def community_households(town: Township, p_i: int) -> None:
                         town.households.append(Target(
                             xy=buildings[c][0], name=town.people.person(),
                             kind=K_RESIDENT,
-                            address=f"{TOWNSHIP}{p.name}{b_no}号楼{unit}单元{floor}{flat:02d}",
+                            address=f"{town.name}{p.name}{b_no}号楼{unit}单元{floor}{flat:02d}",
                             phone="", tags=[], place=p_i, grid=int(g),
                             sort=(p_i, 1, b_no, unit, floor, flat)))
     for i in sorted(used_lanes):

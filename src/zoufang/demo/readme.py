@@ -27,7 +27,6 @@ from zoufang.demo._common import (
     K_VILLAGE_CLINIC,
     PUSH_DAYS,
     TAG,
-    TOWNSHIP,
     UNIT_MINUTES,
     WEAK_VILLAGE,
 )
@@ -106,9 +105,10 @@ def readme_text(town: Township, c: dict[str, int]) -> str:
     weak = "、".join(p.name for p in town.places if p.tag == WEAK_VILLAGE)
     villages = ", ".join(f"{p.name} {sum(h.place == i for h in town.households)}"
                          for i, p in enumerate(town.places))
-    return f"""# {TOWNSHIP} — demo input files (seed {seed})
+    lon, lat = town.centre
+    return f"""# {town.name} — demo input files (seed {seed})
 
-A fictional rural township of the North China plain around 116.6° E, 37.4° N, about
+A fictional rural township of the North China plain around {lon}° E, {lat}° N, about
 12 km × 9 km: a town seat (镇驻地) with {c['communities']} urban communities and
 {c['villages']} villages strung along a provincial road (省道S316), county roads
 (县道X031, X035, X038) and township roads (乡道Y107, Y109). Names and phone numbers are

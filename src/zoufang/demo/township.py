@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, Polygon
 
-from zoufang.demo._common import LOCAL_CRS, WEAK_VILLAGE, Arr
+from zoufang.demo._common import CENTRE, LOCAL_CRS, TOWNSHIP, WEAK_VILLAGE, Arr
 from zoufang.demo._geometry import at
 from zoufang.demo.grids import Grids, draw_grids
 from zoufang.demo.layout import (
@@ -90,6 +90,8 @@ class Township:
     offices_at: dict[str, Arr] = field(default_factory=dict)
     unit_names: set[str] = field(default_factory=set)
     lanes_named: list[str] = field(default_factory=list)
+    name: str = TOWNSHIP
+    centre: tuple[float, float] = CENTRE
 
     def seat_xy(self, x: Any, y: Any) -> NDArray[np.float64]:
         """Return the points ``(x, y)`` of the seat frame (metres), shape (n, 2)."""
@@ -121,13 +123,17 @@ class Township:
         return np.asarray(lon), np.asarray(lat)
 
 
-def draw_township(seed: int) -> Township:
+def draw_township(seed: int, *, name: str = TOWNSHIP,
+                  centre: tuple[float, float] = CENTRE) -> Township:
     """Draw the layout and the grids of the township for ``seed``.
 
     Parameters
     ----------
     seed
         Seed of the run's generator.
+    name, centre
+        The township's name and its centre (WGS-84 lon, lat); the default is the demo
+        township 示范镇 at 116.6° E, 37.4° N.
 
     Returns
     -------
@@ -136,7 +142,9 @@ def draw_township(seed: int) -> Township:
     """
     rng = np.random.default_rng(seed)
     people = People(rng)
-    to_wgs = Transformer.from_crs(CRS.from_proj4(LOCAL_CRS), CRS.from_epsg(4326),
+    local = LOCAL_CRS if centre == CENTRE else LOCAL_CRS.replace(
+        f"+lat_0={CENTRE[1]} +lon_0={CENTRE[0]}", f"+lat_0={centre[1]} +lon_0={centre[0]}")
+    to_wgs = Transformer.from_crs(CRS.from_proj4(local), CRS.from_epsg(4326),
                                   always_xy=True)
     outline = draw_outline(rng)
     roads, seat = draw_trunk_roads(rng, outline)
@@ -165,4 +173,5 @@ def draw_township(seed: int) -> Township:
                     roads=roads, seat=seat, seat_u=seat_u, places=places, grids=grids,
                     grid_workers=grid_workers, market_village=market_village,
                     displaced_village=displaced_village, seat_streets=streets,
-                    x031=roads["X031"].line, park_road=park, extra_roads=[*streets, park])
+                    x031=roads["X031"].line, park_road=park, extra_roads=[*streets, park],
+                    name=name, centre=centre)

@@ -27,7 +27,6 @@ from zoufang.demo._common import (
     K_SHOP,
     K_VILLAGE_CLINIC,
     TAG,
-    TOWNSHIP,
     Arr,
 )
 from zoufang.demo._geometry import at, frontage, snap_to
@@ -55,12 +54,12 @@ def _enterprise_name(town: Township, village: Place | None = None) -> str:
         pre = _PREFIXES[int(rng.integers(len(_PREFIXES)))]
         if village is not None:
             firm = _VILLAGE_FIRMS[int(rng.integers(len(_VILLAGE_FIRMS)))]
-            name = f"{TOWNSHIP}{village.name.removesuffix('村')}{pre}{firm}" \
-                if rng.random() < 0.3 else f"{TOWNSHIP}{pre}{firm}"
+            name = f"{town.name}{village.name.removesuffix('村')}{pre}{firm}" \
+                if rng.random() < 0.3 else f"{town.name}{pre}{firm}"
         else:
             prod = _PRODUCTS[int(rng.integers(len(_PRODUCTS)))]
             if rng.random() < 0.5:
-                name = f"{TOWNSHIP}{pre}{prod}厂"
+                name = f"{town.name}{pre}{prod}厂"
             else:
                 name = f"山东{pre}{prod}有限公司"
         if name not in town.unit_names:
@@ -98,7 +97,7 @@ def village_units(town: Township, p_i: int, pos: Arr) -> None:
                        else f"{owner}{shop}", K_SHOP))
     for (label, kind), c, g in zip(labels, chosen, grids, strict=False):
         phone = town.people.mobile() if rng.random() < 0.85 else ""
-        town.units.append(Target(spots[int(c)], label, kind, f"{TOWNSHIP}{p.name}", phone,
+        town.units.append(Target(spots[int(c)], label, kind, f"{town.name}{p.name}", phone,
                                  [], p_i, int(g)))
     # a school in the bigger villages, kindergartens in a few
     edge = 0.5 * LANE_SPACING * lanes + 60.0
@@ -121,7 +120,7 @@ def village_units(town: Township, p_i: int, pos: Arr) -> None:
         phone = town.people.landline() if rng.random() < 0.5 else town.people.mobile()
         direction = "村北" if float(np.dot(spots[int(c)] - p.centre, [0, 1])) > 0 else "村南"
         town.units.append(Target(spots[int(c)], label, kind,
-                                 f"{TOWNSHIP}{p.name}{direction}", phone, [], p_i,
+                                 f"{town.name}{p.name}{direction}", phone, [], p_i,
                                  int(g), listed_weight=0.2))
 
 
@@ -145,7 +144,7 @@ def seat_units(town: Township) -> None:
         if g < 0:  # pragma: no cover - fixed spots lie inside blocks
             raise RuntimeError(f"{name} is not clearly inside one grid")
         town.fixed[name] = xy
-        town.units.append(Target(xy, name, kind, f"{TOWNSHIP}{street}"
+        town.units.append(Target(xy, name, kind, f"{town.name}{street}"
                                  f"{int(rng.integers(1, 120))}号", town.people.landline(),
                                  [], -1, g))
     town.unit_names.update(n for n, *_ in fixed)
@@ -177,7 +176,7 @@ def seat_more_units(town: Township) -> None:
         clear = ~shapely.dwithin(all_roads, shapely.points(xy), 10.0)
         clear &= np.min(np.hypot(xy[:, None, 0] - fixed[None, :, 0],
                                  xy[:, None, 1] - fixed[None, :, 1]), axis=1) > 40.0
-        nums = [f"{TOWNSHIP}{name}{int((a - d0) / 14) * 2 + (1 if s > 0 else 2)}号"
+        nums = [f"{town.name}{name}{int((a - d0) / 14) * 2 + (1 if s > 0 else 2)}号"
                 for a, s in zip(along, side, strict=True)]
         pools.append((xy[clear], [n for n, c in zip(nums, clear, strict=True) if c]))
     # institutions in the offices of the seat's main streets
@@ -269,7 +268,7 @@ def _park_enterprises(town: Township) -> list[Target]:
     park_line = town.park_road.line
     xy2, _s, _a = frontage(park_line, 0.0, park_line.length, 70.0, 45.0)
     xy = np.vstack([xy1, xy2])
-    addr = [f"{TOWNSHIP}工业园区{i + 1}号" for i in range(len(xy))]
+    addr = [f"{town.name}工业园区{i + 1}号" for i in range(len(xy))]
     near_road = shapely.dwithin(shapely.union_all([s316, park_line]), shapely.points(xy),
                                 30.0)
     clear = ~near_road
@@ -282,7 +281,7 @@ def _park_enterprises(town: Township) -> list[Target]:
     xy, side, along = frontage(gy, 30.0, gy.length - 30.0, 60.0, 40.0)
     chosen, grids = town.take(xy, 14)
     for c, g in zip(chosen.tolist(), grids.tolist(), strict=True):
-        add(xy[c], g, f"{TOWNSHIP}工业路{int(along[c] / 14) * 2 + (1 if side[c] > 0 else 2)}号",
+        add(xy[c], g, f"{town.name}工业路{int(along[c] / 14) * 2 + (1 if side[c] > 0 else 2)}号",
             0.25)
     # along S316 outside the seat and the park, away from villages
     xy, side, along = frontage(s316, 100.0, s316.length - 100.0, 110.0, 45.0)
@@ -296,7 +295,7 @@ def _park_enterprises(town: Township) -> list[Target]:
     keep = np.flatnonzero(far)
     for c, g in zip(chosen.tolist(), grids.tolist(), strict=True):
         km = int(along[keep[c]] // 1000)
-        add(xy[keep[c]], g, f"{TOWNSHIP}省道S316 K{km + 31}+{int(along[keep[c]] % 1000):03d}",
+        add(xy[keep[c]], g, f"{town.name}省道S316 K{km + 31}+{int(along[keep[c]] % 1000):03d}",
             0.2)
     # a few factories in the fields, reached by a track
     majors = shapely.union_all([r.line for r in town.roads.values()])
@@ -330,7 +329,7 @@ def _park_enterprises(town: Township) -> list[Target]:
         word = ("东" if vec[0] > 0 else "西") if abs(vec[0]) > abs(vec[1]) else \
             ("北" if vec[1] > 0 else "南")
         dist = int(round(float(np.hypot(*vec)) / 100.0) * 100)
-        add(pt, g, f"{TOWNSHIP}{village.name}{word}{dist}米", 0.3)
+        add(pt, g, f"{town.name}{village.name}{word}{dist}米", 0.3)
         found += 1
     return out
 

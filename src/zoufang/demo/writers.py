@@ -72,7 +72,7 @@ def _csv_bytes(header: list[str], rows: list[list[str]], encoding: str) -> bytes
 
 
 def _xlsx_bytes(sheet: str, header: list[str], rows: list[list[Any]],
-                widths: list[int]) -> bytes:
+                widths: list[int], office: str = f"{TOWNSHIP}党政办公室") -> bytes:
     """Return an xlsx workbook with fixed timestamps: equal content gives equal bytes."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -86,8 +86,8 @@ def _xlsx_bytes(sheet: str, header: list[str], rows: list[list[Any]],
     for i, wdt in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = wdt
     ws.freeze_panes = "A2"
-    wb.properties.creator = f"{TOWNSHIP}党政办公室"
-    wb.properties.lastModifiedBy = f"{TOWNSHIP}党政办公室"
+    wb.properties.creator = office
+    wb.properties.lastModifiedBy = office
     wb.properties.created = _FIXED_TIME
     raw = io.BytesIO()
     wb.save(raw)
@@ -143,12 +143,12 @@ def write_files(town: Township, cadres: list[Cadre], out_dir: Path) -> dict[str,
         closed = np.vstack([ring, ring[:1]])
         lon, lat = town.to_lonlat(closed)
         props = {"编号": grids.code(g), "名称": f"{p.name}第{grids.number[g]}网格",
-                 "村": p.name, "乡镇": TOWNSHIP, "村标签": p.tag,
+                 "村": p.name, "乡镇": town.name, "村标签": p.tag,
                  "网格员": town.grid_workers[g][0], "网格员电话": town.grid_workers[g][1]}
         feats.append(_feature(props, '{"type":"Polygon","coordinates":['
                               + _ring_json(lon, lat) + "]}"))
     order = sorted(range(len(feats)), key=lambda g: (grids.place[g], grids.number[g]))
-    _write_collection(out_dir / "grids.geojson", f"{TOWNSHIP}网格", [feats[g] for g in order])
+    _write_collection(out_dir / "grids.geojson", f"{town.name}网格", [feats[g] for g in order])
 
     # households.csv (GBK, GCJ-02)
     hh = sorted(town.households, key=lambda h: h.sort)
@@ -174,7 +174,8 @@ def write_files(town: Township, cadres: list[Cadre], out_dir: Path) -> dict[str,
                       round(float(glon[i]), 6), round(float(glat[i]), 6), "、".join(t.tags),
                       grids.code(t.grid)])
     (out_dir / "units.xlsx").write_bytes(
-        _xlsx_bytes("走访对象", _TARGET_HEADER, urows, [8, 34, 10, 36, 15, 13, 12, 12, 9]))
+        _xlsx_bytes("走访对象", _TARGET_HEADER, urows, [8, 34, 10, 36, 15, 13, 12, 12, 9],
+                    f"{town.name}党政办公室"))
 
     # cadres.csv (UTF-8 with BOM, WGS-84 bases)
     bxy = np.asarray([c.base for c in cadres])
@@ -196,7 +197,7 @@ def write_files(town: Township, cadres: list[Cadre], out_dir: Path) -> dict[str,
         ends.append((f"{lon[0]:.7f},{lat[0]:.7f}", f"{lon[-1]:.7f},{lat[-1]:.7f}"))
     if count_components(ends) != 1:  # pragma: no cover
         raise RuntimeError("the road network is not connected")
-    _write_collection(out_dir / "roads.geojson", f"{TOWNSHIP}道路", feats)
+    _write_collection(out_dir / "roads.geojson", f"{town.name}道路", feats)
 
     counts = count_contents(town, hh, units, cadres, len(roads))
     (out_dir / "README.md").write_bytes(readme_text(town, counts).encode("utf-8"))

@@ -305,10 +305,17 @@ def _record_run(session: Session, township: Township, model: type, path: Path,
                     unchanged=report.unchanged, rejected=report.rejected)
     session.add(run)
     session.flush()
-    session.execute(update(model).where(model.township_id == township.id,
-                                        model.ext_id.in_(ext_ids))
-                    .values(import_run_id=run.id)
-                    .execution_options(synchronize_session=False))
+    # In chunks: one IN list of a whole file passes SQLite's 32,766 and PostgreSQL's
+    # 65,535 bound parameters ("too many SQL variables") on big imports.
+    for i in range(0, len(ext_ids), _IN_CHUNK):
+        session.execute(update(model).where(model.township_id == township.id,
+                                            model.ext_id.in_(ext_ids[i:i + _IN_CHUNK]))
+                        .values(import_run_id=run.id)
+                        .execution_options(synchronize_session=False))
+
+
+#: Values per ``IN (…)`` list of :func:`_record_run`, well under every backend's limit.
+_IN_CHUNK = 10_000
 
 
 def _store_row_warnings(session: Session, township_id: int, scope: str, source: str,
