@@ -96,3 +96,27 @@ def test_build_area_problem_refuses_frames_without_crs() -> None:
     targets = targets.set_crs(None, allow_override=True)
     with pytest.raises(AreaInputError, match="Expected a CRS"):
         build_area_problem(targets, grids, cadres)
+
+
+def test_capacity_from_the_availability_model() -> None:
+    """Given usable minutes (households only in the evening), they replace hours x days.
+
+    C1: 8 h x 10 days = 4,800 min by the old rule, but only 10 evenings of 180 min;
+    C2: 4 h x 5 days = 1,200 min, 5 evenings of 180 min (its hours do not bind).
+    """
+    import dataclasses
+    import datetime as dt
+
+    from zoufang.planner.availability import phase_days, usable_minutes
+    from zoufang.planner.schedule import ScheduleSettings
+
+    rules = dataclasses.replace(ScheduleSettings(), windows={
+        **ScheduleSettings().windows, "household": {"workday": ["18:00-21:00"], "weekend": []}})
+    mon = dt.date(2024, 3, 4)
+    workdays = [d for d in phase_days(mon, mon + dt.timedelta(days=13)) if d.weekday() < 5]
+    caps = [usable_minutes(workdays[:10], rules, 8, ["household"]),
+            usable_minutes(workdays[:5], rules, 4, ["household"])]
+    assert caps == [1800.0, 900.0]
+    targets, grids, cadres = _frames()
+    p = build_area_problem(targets, grids, cadres, capacity_min=caps)
+    assert [c.capacity_min for c in p.cadres] == [1800.0, 900.0]

@@ -213,6 +213,7 @@ def build_area_problem(
     village_visit_min: float = 60.0,
     locks: Sequence[Lock] = (),
     previous: Sequence[str | None] | None = None,
+    capacity_min: Sequence[float] | None = None,
 ) -> AreaProblem:
     """Build the plain area problem from three GeoDataFrames.
 
@@ -220,6 +221,10 @@ def build_area_problem(
     its kind's service minutes plus :func:`travel_minutes`; capacity is
     ``hours_per_day * 60 * days`` minutes; grid neighbours come from
     :func:`grid_adjacency`. Targets without a grid id are placed by point-in-polygon.
+
+    ``capacity_min``, when given (one figure per cadre row, e.g. from
+    :func:`zoufang.planner.availability.usable_minutes`), replaces ``hours x 60 x days``
+    as each cadre's capacity: the minutes it can really spend visiting in the phase.
 
     Raises
     ------
@@ -371,6 +376,8 @@ def build_area_problem(
                                         value=f"{hrs_s.iloc[i]}/{day_s.iloc[i]}"))
                 continue
             cap = hours * 60.0 * days
+            if capacity_min is not None and i < len(capacity_min):
+                cap = float(capacity_min[i])
             if not math.isfinite(cap) or hours < 0 or days < 0:
                 problems.append(Problem("cadres", i + 1, f"{hours_col}/{days_col}",
                                         "Expected hours a day >= 0 and days >= 0.",

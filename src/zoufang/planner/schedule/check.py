@@ -214,7 +214,8 @@ def check_schedule(job: Any, settings: Any, schedule: Any, travel: TravelModel) 
                 if tgt.exclude_slots:
                     slot = "weekend" if weekend else (
                         "evening" if s.start.hour >= 17 else "daytime")
-                    open_slots = _open_slots(tgt.kind, job.days, settings)
+                    open_slots = _open_slots(tgt.kind, job.days, settings,
+                                             getattr(job, "not_before", None))
                     if slot in tgt.exclude_slots and open_slots - set(tgt.exclude_slots):
                         out.append(ScheduleViolation("retry_same_slot", f"target "
                                                      f"{s.target_id} retried at {slot} again",
@@ -247,18 +248,39 @@ def check_schedule(job: Any, settings: Any, schedule: Any, travel: TravelModel) 
     return rep
 
 
-def _open_slots(kind: str, days: Sequence[dt.date], settings: Any) -> set[str]:
+def _open_slots(kind: str, days: Sequence[dt.date], settings: Any,
+                not_before: dt.datetime | None = None) -> set[str]:
+    """Slots in which a visit of ``kind`` can really take place over ``days``.
+
+    A slot is open when some start of service fits in it: inside one of the kind's
+    windows, inside the cadre's window of that day type (and after ``not_before``), with
+    the whole service time before the window ends. A workday window is split at 17:00
+    like the builder does, so an office window running to 17:30 with a 40-minute
+    service does not open the evening.
+    """
+    svc = float((getattr(settings, "service_min", {}) or {}).get(kind, 20))
     slots: set[str] = set()
     for day in days:
         weekend = _weekend(day, settings)
-        spans = (settings.windows.get(kind) or {}).get("weekend" if weekend else "workday", [])
+        dtype = "weekend" if weekend else "workday"
+        cadre = settings.cadre_windows.get(dtype) or []
+        if not cadre:
+            continue
+        ca, cb = _span(cadre[0])
+        if not_before is not None:
+            if not_before.date() > day:
+                continue
+            if not_before.date() == day:
+                ca = max(ca, not_before.hour * 60 + not_before.minute)
+        spans = (settings.windows.get(kind) or {}).get(dtype, [])
         for span in spans:
             a, b = _span(span)
+            a, b = max(a, ca), min(b, cb)
             if weekend:
-                slots.add("weekend")
+                pieces = [("weekend", a, b)]
             else:
-                if a < 17 * 60:
-                    slots.add("daytime")
-                if b > 17 * 60:
-                    slots.add("evening")
+                pieces = [("daytime", a, min(b, 17 * 60)), ("evening", max(a, 17 * 60), b)]
+            for name, x, y in pieces:
+                if x + svc <= y + 1e-9:
+                    slots.add(name)
     return slots
