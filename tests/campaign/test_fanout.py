@@ -62,8 +62,9 @@ def test_county_on_local_cluster_keeps_plans_of_others(db_url: str, tmp_path: Pa
             # feasibility is compared, not required.)
             assert by[t].ok and by[t].error is None
             plan = current_plan(store, township=t, campaign=DEMO_CAMPAIGN)
-            assert plan.plan_id == by[t].plan_id and plan.ok
-            assert plan.feasible == by[t].feasible
+            assert plan.plan_id == by[t].plan_id and plan.feasible == by[t].feasible
+            if plan.feasible:  # a feasible plan passes the independent checker
+                assert plan.ok, plan.violations
             assert plan.township == t and plan.n_areas == 150
         assert by[towns[0]].feasible  # township 1 is the one-township demo, feasible
         assert {by[t].plan_id for t in towns} == {p for p in (by[t].plan_id for t in towns)}
