@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,14 +132,17 @@ class Live:
         return out
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """The world with users on SQLite, served on a free port, and a headless chromium."""
+def serve_live(tmp_path_factory: pytest.TempPathFactory, name: str,
+               build: Callable[[Any], Any]) -> Iterator[Live]:
+    """Build a world with ``build(store)`` on SQLite, serve it on a free port, open chromium.
+
+    The one set-up of every browser test module: ``yield from serve_live(...)`` in a
+    module-scoped fixture.
+    """
     sync_playwright = _browser_or_skip()
-    path = tmp_path_factory.mktemp("browser") / "b.sqlite"
+    path = tmp_path_factory.mktemp(name) / "b.sqlite"
     st = open_store(f"sqlite:///{path}")
-    world = build_web_world(st)
-    store_areas(st, world)  # cadre1 records and opens the targets of its area (G1, G2)
+    world = build(st)
     st.dispose()
     app = make_app(f"sqlite:///{path}")
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -156,6 +159,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             thread.join(5)
             app.extensions["zoufang_planning"].shutdown()
             app.extensions["zoufang_store"].dispose()
+
+
+def _world_with_areas(st: Any) -> Any:
+    world = build_web_world(st)
+    store_areas(st, world)  # cadre1 records and opens the targets of its area (G1, G2)
+    return world
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The world with users on SQLite, served on a free port, and a headless chromium."""
+    yield from serve_live(tmp_path_factory, "browser", _world_with_areas)
 
 
 def _map_counts(page: Any) -> dict[str, int]:

@@ -5,18 +5,12 @@ Uses the app and browser of :mod:`tests.web.test_browser` (its helpers, not its 
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from zoufang.campaign.store import open_store
-
-from .conftest import build_web_world, make_app
-from .test_browser import CHROMIUM, FLAGS, Live, _browser_or_skip, _map_counts
+from .conftest import build_web_world
+from .test_browser import Live, _map_counts, serve_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,26 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def leader_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The web world on SQLite, served on a free port, and a headless chromium."""
-    sync_playwright = _browser_or_skip()
-    path = tmp_path_factory.mktemp("leader_browser") / "b.sqlite"
-    st = open_store(f"sqlite:///{path}")
-    world = build_web_world(st)
-    st.dispose()
-    app = make_app(f"sqlite:///{path}")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
-                                     else shutil.which("chromium"), headless=True, args=FLAGS)
-        try:
-            yield Live(f"http://127.0.0.1:{server.server_port}", world, browser)
-        finally:
-            browser.close()
-            server.shutdown()
-            thread.join(5)
-            app.extensions["zoufang_planning"].shutdown()
-            app.extensions["zoufang_store"].dispose()
+    yield from serve_live(tmp_path_factory, "leader_browser", build_web_world)
 
 
 def test_grid_tooltip_reads_on_one_line_per_field(leader_live: Live) -> None:

@@ -8,19 +8,15 @@ no console error, no failed request.
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from zoufang.campaign.store import RoutePlan, open_store
+from zoufang.campaign.store import RoutePlan
 
-from .conftest import build_route_web_world, make_app
-from .test_browser import CHROMIUM, FLAGS, Live, _browser_or_skip
+from .conftest import build_route_web_world
+from .test_browser import Live, serve_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,26 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def routed_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The routed world with users on SQLite, served on a free port, and chromium."""
-    sync_playwright = _browser_or_skip()
-    path = tmp_path_factory.mktemp("planner-browser") / "b.sqlite"
-    st = open_store(f"sqlite:///{path}")
-    world = build_route_web_world(st)
-    st.dispose()
-    app = make_app(f"sqlite:///{path}")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
-                                     else shutil.which("chromium"), headless=True, args=FLAGS)
-        try:
-            yield Live(f"http://127.0.0.1:{server.server_port}", world, browser)
-        finally:
-            browser.close()
-            server.shutdown()
-            thread.join(5)
-            app.extensions["zoufang_planning"].shutdown()
-            app.extensions["zoufang_store"].dispose()
+    yield from serve_live(tmp_path_factory, "planner-browser", build_route_web_world)
 
 
 def test_route_job_progress_bar_finishes(routed_live: Live) -> None:

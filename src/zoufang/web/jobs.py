@@ -294,9 +294,7 @@ class Planning:
             job.plan_id = res.plan_id
             job.status, job.stage = "done", "done"
         except Exception as exc:  # any failure is shown in the page, never raised
-            job.status, job.stage = "failed", "failed"
-            job.error = getattr(exc, "summary", None) or f"{type(exc).__name__}: {exc}"
-            job.errors = [p.to_dict() for p in getattr(exc, "problems", [])][:200]
+            _failed(job, exc)
         finally:
             job.finished_at = time.time()
             self._save(job)
@@ -325,9 +323,14 @@ class Planning:
             job.plan_id = res.plan_id
             job.status, job.stage = "done", "done"
         except Exception as exc:  # any failure is shown in the page, never raised
-            job.status, job.stage = "failed", "failed"
-            job.error = getattr(exc, "summary", None) or f"{type(exc).__name__}: {exc}"
-            job.errors = [p.to_dict() for p in getattr(exc, "problems", [])][:200]
+            _failed(job, exc)
         finally:
             job.finished_at = time.time()
             self._save(job)
+
+
+def _failed(job: Job, exc: Exception) -> None:
+    """Mark ``job`` failed with the error's summary and its first 200 problems."""
+    job.status, job.stage = "failed", "failed"
+    job.error = getattr(exc, "summary", None) or f"{type(exc).__name__}: {exc}"
+    job.errors = [p.to_dict() for p in getattr(exc, "problems", [])][:200]
