@@ -217,10 +217,6 @@ def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
 
 # ----------------------------------------------------------------------------- field
 
-def _truthy(v: Any) -> bool:
-    return str(v).lower() in ("1", "true", "on", "yes", "y") if v is not None else False
-
-
 def record_field_visit(session: Session, viewer: Viewer, form: dict[str, Any]
                        ) -> dict[str, Any]:
     """Record a visit by the viewer (a cadre) and, if given, the issue raised in it.

@@ -315,6 +315,13 @@ def format_local(when: dt.datetime | None) -> str:
     """
     if when is None:
         return ""
+    if when.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        from flask import current_app, has_app_context
+        tz = current_app.config.get("TIMEZONE", "Asia/Shanghai") if has_app_context() \
+            else "Asia/Shanghai"
+        when = when.astimezone(ZoneInfo(tz))
     return when.strftime("%Y-%m-%d %H:%M")
 
 
