@@ -13,11 +13,27 @@ Configuration keys (environment variable in brackets):
 ``SESSION_MAX_AGE_S`` (8 h), ``SESSION_IDLE_S`` (30 min) [``ZOUFANG_SESSION_MAX_AGE_S``,
 ``ZOUFANG_SESSION_IDLE_S``]
     A session ends that long after log-in, or after that long without a request.
-``SESSION_COOKIE_SECURE`` [``ZOUFANG_COOKIE_SECURE``]
-    Set it when the app is served over HTTPS.
+``HTTPS`` (off) [``ZOUFANG_HTTPS``]
+    Set it when users reach the app over HTTPS (directly or through a reverse proxy that
+    terminates TLS): session cookies are then ``Secure``, every answer carries
+    ``Strict-Transport-Security: max-age=HSTS_MAX_AGE_S`` (one year by default,
+    [``ZOUFANG_HSTS_MAX_AGE_S``]) and links are made with ``https``.
+    ``SESSION_COOKIE_SECURE`` [``ZOUFANG_COOKIE_SECURE``] alone makes cookies ``Secure``.
+``TRUSTED_PROXIES`` (0) [``ZOUFANG_TRUSTED_PROXIES``]
+    How many reverse proxies (nginx …) stand in front of the app. With 1 or more, the
+    client address (log-in limits per address, the audit log), the scheme and the host
+    are taken from that many ``X-Forwarded-For`` / ``-Proto`` / ``-Host`` / ``-Port`` /
+    ``-Prefix`` entries (werkzeug's ``ProxyFix``); with 0 those headers are ignored, so a
+    client cannot forge its address.
 ``BASEMAP``, ``TILE_URL``, ``TILE_CRS``, ``TILE_ATTRIBUTION``, ``TILE_SUBDOMAINS``,
 ``TIANDITU_KEY`` [``ZOUFANG_BASEMAP``, ...]
-    The basemap (:mod:`zoufang.web.basemaps`).
+    The basemap (:mod:`zoufang.web.basemaps`). The default is ``blank``: plain tiles
+    served by the app, so no browser fetches anything from outside unless a deployment
+    names a tile server (an intranet one, Tianditu, …).
+
+Every page answers with a Content-Security-Policy that allows scripts only from the app
+itself and inline scripts only with the request's nonce (``csp_nonce()`` in templates):
+no ``'unsafe-inline'`` for scripts, so injected markup cannot run.
 ``PLAN_TIME_LIMIT_S`` (30)
     Default time limit of a planning job.
 ``LOGIN_MAX_FAILURES`` (5), ``LOGIN_FAILURE_WINDOW_S`` (15 min), ``LOGIN_LOCKOUT_S`` (15 min)
@@ -80,6 +96,7 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.security import safe_join
 
@@ -103,8 +120,12 @@ _ENV_KEYS = {
     "TILE_URL": "ZOUFANG_TILE_URL", "TILE_CRS": "ZOUFANG_TILE_CRS",
     "TILE_ATTRIBUTION": "ZOUFANG_TILE_ATTRIBUTION", "TILE_SUBDOMAINS": "ZOUFANG_TILE_SUBDOMAINS",
     "TIANDITU_KEY": "ZOUFANG_TIANDITU_KEY", "PLAN_TIME_LIMIT_S": "ZOUFANG_PLAN_TIME_LIMIT_S",
+    "HTTPS": "ZOUFANG_HTTPS", "HSTS_MAX_AGE_S": "ZOUFANG_HSTS_MAX_AGE_S",
+    "TRUSTED_PROXIES": "ZOUFANG_TRUSTED_PROXIES",
 }
-_INT_KEYS: tuple[str, ...] = ("SESSION_MAX_AGE_S", "SESSION_IDLE_S", "PLAN_TIME_LIMIT_S")
+_INT_KEYS: tuple[str, ...] = ("SESSION_MAX_AGE_S", "SESSION_IDLE_S", "PLAN_TIME_LIMIT_S",
+                              "HSTS_MAX_AGE_S", "TRUSTED_PROXIES")
+_BOOL_KEYS = ("SESSION_COOKIE_SECURE", "HTTPS")
 #: The log-in throttle's keys (:mod:`zoufang.web.security`, :mod:`zoufang.web.views.auth`).
 _LOGIN_KEYS = {"LOGIN_MAX_FAILURES": 5, "LOGIN_FAILURE_WINDOW_S": 15 * 60,
                "LOGIN_LOCKOUT_S": 15 * 60, "LOGIN_RATE_LIMIT": "20 per minute",
@@ -167,8 +188,9 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
         DB_URL=None, SECRET_KEY=None, JSON_AS_ASCII=False,
         SESSION_MAX_AGE_S=8 * 3600, SESSION_IDLE_S=30 * 60,
         SESSION_COOKIE_NAME="zoufang_session", SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=False,
-        MAX_CONTENT_LENGTH=32 * 1024 * 1024, BASEMAP="osm", TILE_URL=None, TILE_CRS="wgs84",
+        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=None,
+        HTTPS=False, HSTS_MAX_AGE_S=365 * 24 * 3600, TRUSTED_PROXIES=0,
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024, BASEMAP="blank", TILE_URL=None, TILE_CRS="wgs84",
         TILE_ATTRIBUTION=None, TILE_SUBDOMAINS=None, TIANDITU_KEY=None,
         PLAN_TIME_LIMIT_S=30, GZIP=True,
     )
@@ -181,8 +203,8 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
                 val = int(val)
             elif key in _FLOAT_KEYS:
                 val = float(val)
-            elif key == "SESSION_COOKIE_SECURE":
-                val = val.lower() in ("1", "true", "yes")
+            elif key in _BOOL_KEYS:
+                val = val.strip().lower() in ("1", "true", "yes", "on")
             app.config[key] = val
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -194,6 +216,10 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
             log.warning("no SECRET_KEY configured (ZOUFANG_SECRET_KEY): using a random one; "
                         "sessions end when the server restarts")
     app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["SESSION_MAX_AGE_S"])
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
+    if app.config["HTTPS"]:
+        app.config["PREFERRED_URL_SCHEME"] = "https"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -211,6 +237,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["zoufang_store"] = store
     app.extensions["zoufang_basemap"] = basemap_from_config(app.config)
     app.extensions["zoufang_planning"] = Planning(store)
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies, x_port=proxies, x_prefix=proxies)
     init_security(app)
 
     from zoufang.web.views.admin import bp as admin_bp
@@ -363,21 +393,39 @@ def _too_large(app: Flask) -> str:
     return t("upload_too_large", mb=f"{limit / (1024 * 1024):g}")
 
 
+def csp_nonce() -> str:
+    """This request's script nonce (made on first use; the CSP header then allows it)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
 def _install_headers(app: Flask) -> None:
     basemap = app.extensions["zoufang_basemap"]
     img_src = " ".join(["'self'", "data:", "blob:", *basemap.origins()])
-    csp = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    # Inline styles stay allowed (Leaflet and folium position the map with them); scripts
+    # come from the app, or inline with this request's nonce.
+    csp = ("default-src 'self'; script-src 'self'{nonce}; "
            "style-src 'self' 'unsafe-inline'; "
            f"img-src {img_src}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+           "worker-src 'self'; manifest-src 'self'; "
            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    hsts = (f"max-age={int(app.config['HSTS_MAX_AGE_S'])}; includeSubDomains"
+            if app.config["HTTPS"] else None)
     gz_cache: dict[tuple[str, int], bytes] = {}
+
+    app.jinja_env.globals["csp_nonce"] = csp_nonce  # a global: imported macros see it too
 
     @app.after_request
     def _headers(resp: Response) -> Response:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault("Content-Security-Policy", csp)
+        nonce = g.get("csp_nonce")
+        resp.headers.setdefault("Content-Security-Policy",
+                                csp.format(nonce=f" 'nonce-{nonce}'" if nonce else ""))
+        if hsts:
+            resp.headers.setdefault("Strict-Transport-Security", hsts)
         if request.endpoint == "static":
             resp.headers["Cache-Control"] = "public, max-age=86400"
         elif "Cache-Control" not in resp.headers:

@@ -9,9 +9,9 @@ basemap asks for it.
 Configuration (Flask config or environment, see :func:`basemap_from_config`):
 
 ``BASEMAP``
-    ``osm`` (default), ``tianditu`` (needs ``TIANDITU_KEY``), ``amap`` (GCJ-02),
-    ``blank`` (plain tiles served by the app itself: works with no tile server at all) or
-    ``custom``.
+    ``blank`` (default: plain tiles served by the app itself, so a deployment that names
+    no tile server sends no browser to the internet), ``osm`` (OpenStreetMap's public
+    server), ``tianditu`` (needs ``TIANDITU_KEY``), ``amap`` (GCJ-02) or ``custom``.
 ``TILE_URL``, ``TILE_CRS``, ``TILE_ATTRIBUTION``, ``TILE_SUBDOMAINS``
     A custom tile server (an intranet one): a Leaflet URL template such as
     ``http://tiles.gov.local/{z}/{x}/{y}.png`` and its datum (``wgs84`` or ``gcj02``).
@@ -103,7 +103,7 @@ def basemap_from_config(config: Mapping[str, Any]) -> Basemap:
     ValueError
         Unknown ``BASEMAP``, Tianditu without a key, or a custom one without a URL.
     """
-    key = (config.get("BASEMAP") or "osm").lower()
+    key = (config.get("BASEMAP") or "blank").lower()
     url = config.get("TILE_URL")
     if url:
         key = "custom"

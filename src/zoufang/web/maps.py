@@ -23,6 +23,7 @@ The colours the maps use live here too: :data:`PALETTE` (categories), :data:`KIN
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -383,6 +384,11 @@ def naive_marker_map(basemap: Basemap, points: Sequence[tuple[float, float, str]
     return m
 
 
+#: folium's ``<script>L_NO_TOUCH = false; L_DISABLE_3D = false;</script>`` in the header: it
+#: sets Leaflet's defaults again, and the CSP allows no inline script without a nonce.
+_NO_INLINE_SCRIPT = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
+
+
 def map_parts(m: folium.Map) -> dict[str, str]:
     """Render a map into the parts a page embeds.
 
@@ -391,5 +397,5 @@ def map_parts(m: folium.Map) -> dict[str, str]:
     """
     fig = m.get_root()
     fig.render()
-    return {"header": fig.header.render(), "html": fig.html.render(),
+    return {"header": _NO_INLINE_SCRIPT.sub("", fig.header.render()), "html": fig.html.render(),
             "script": fig.script.render(), "id": m.get_name()}
