@@ -1,5 +1,8 @@
-"""Deployment settings (issue 17, item 10): HTTPS cookies and HSTS, the proxy's client
-address, a CSP without ``'unsafe-inline'`` scripts, and no outside basemap by default."""
+"""Deployment settings (issue 17, item 10).
+
+HTTPS cookies and HSTS, the proxy's client address, a CSP without ``'unsafe-inline'``
+scripts, and no outside basemap by default.
+"""
 
 from __future__ import annotations
 
@@ -68,6 +71,7 @@ def test_https_setting_makes_cookies_secure_and_sends_hsts(tmp_path: Path) -> No
 
 
 def test_https_from_the_environment(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``ZOUFANG_HTTPS=on`` turns the HTTPS setting on (cookies, link scheme)."""
     monkeypatch.setenv("ZOUFANG_DB", f"sqlite:///{tmp_path / 'env.sqlite'}")
     monkeypatch.setenv("ZOUFANG_HTTPS", "on")
     monkeypatch.setenv("ZOUFANG_SECRET_KEY", "k")
@@ -78,8 +82,11 @@ def test_https_from_the_environment(tmp_path: Path, monkeypatch) -> None:  # typ
 
 
 def test_client_address_comes_from_the_proxy_only_when_trusted(web: Web) -> None:
-    """Behind ``TRUSTED_PROXIES=1`` the audit log has the client's address from
-    ``X-Forwarded-For``; with the default 0 the header is ignored (it could be forged)."""
+    """Behind a trusted proxy the audit log has the client's address, not the proxy's.
+
+    With ``TRUSTED_PROXIES=1`` it comes from ``X-Forwarded-For``; with the default 0 the
+    header is ignored (a client could forge it).
+    """
     url = web.world.store.url
     for proxies, expected in ((0, "10.0.0.1"), (1, "203.0.113.7")):
         app = make_app(url, TRUSTED_PROXIES=proxies)

@@ -394,7 +394,7 @@ def _too_large(app: Flask) -> str:
 
 
 def csp_nonce() -> str:
-    """This request's script nonce (made on first use; the CSP header then allows it)."""
+    """Return the request's script nonce (made on first use; the CSP header then allows it)."""
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return str(g.csp_nonce)

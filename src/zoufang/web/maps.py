@@ -386,7 +386,8 @@ def naive_marker_map(basemap: Basemap, points: Sequence[tuple[float, float, str]
 
 #: folium's ``<script>L_NO_TOUCH = false; L_DISABLE_3D = false;</script>`` in the header: it
 #: sets Leaflet's defaults again, and the CSP allows no inline script without a nonce.
-_NO_INLINE_SCRIPT = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
+_NO_INLINE_SCRIPT = re.compile(
+    r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
 
 
 def map_parts(m: folium.Map) -> dict[str, str]:
