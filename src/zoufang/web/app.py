@@ -34,8 +34,9 @@ Configuration keys (environment variable in brackets):
 Every page answers with a Content-Security-Policy that allows scripts only from the app
 itself and inline scripts only with the request's nonce (``csp_nonce()`` in templates):
 no ``'unsafe-inline'`` for scripts, so injected markup cannot run.
-``PLAN_TIME_LIMIT_S`` (30)
-    Default time limit of a planning job.
+``PLAN_TIME_LIMIT_S`` (30), ``PLAN_TIME_LIMIT_MAX_S`` (3600)
+[``ZOUFANG_PLAN_TIME_LIMIT_S``, ``ZOUFANG_PLAN_TIME_LIMIT_MAX_S``]
+    Default and highest time limit of a planning job started from the web.
 ``LOGIN_MAX_FAILURES`` (5), ``LOGIN_FAILURE_WINDOW_S`` (15 min), ``LOGIN_LOCKOUT_S`` (15 min)
 [``ZOUFANG_LOGIN_MAX_FAILURES``, ...]
     That many failed log-ins of one account within the window lock it for the lockout
@@ -120,10 +121,12 @@ _ENV_KEYS = {
     "TILE_URL": "ZOUFANG_TILE_URL", "TILE_CRS": "ZOUFANG_TILE_CRS",
     "TILE_ATTRIBUTION": "ZOUFANG_TILE_ATTRIBUTION", "TILE_SUBDOMAINS": "ZOUFANG_TILE_SUBDOMAINS",
     "TIANDITU_KEY": "ZOUFANG_TIANDITU_KEY", "PLAN_TIME_LIMIT_S": "ZOUFANG_PLAN_TIME_LIMIT_S",
-    "HTTPS": "ZOUFANG_HTTPS", "HSTS_MAX_AGE_S": "ZOUFANG_HSTS_MAX_AGE_S",
+    "PLAN_TIME_LIMIT_MAX_S": "ZOUFANG_PLAN_TIME_LIMIT_MAX_S", "HTTPS": "ZOUFANG_HTTPS",
+    "HSTS_MAX_AGE_S": "ZOUFANG_HSTS_MAX_AGE_S",
     "TRUSTED_PROXIES": "ZOUFANG_TRUSTED_PROXIES",
 }
 _INT_KEYS: tuple[str, ...] = ("SESSION_MAX_AGE_S", "SESSION_IDLE_S", "PLAN_TIME_LIMIT_S",
+                              "PLAN_TIME_LIMIT_MAX_S",
                               "HSTS_MAX_AGE_S", "TRUSTED_PROXIES")
 _BOOL_KEYS = ("SESSION_COOKIE_SECURE", "HTTPS")
 #: The log-in throttle's keys (:mod:`zoufang.web.security`, :mod:`zoufang.web.views.auth`).
@@ -192,7 +195,7 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
         HTTPS=False, HSTS_MAX_AGE_S=365 * 24 * 3600, TRUSTED_PROXIES=0,
         MAX_CONTENT_LENGTH=32 * 1024 * 1024, BASEMAP="blank", TILE_URL=None, TILE_CRS="wgs84",
         TILE_ATTRIBUTION=None, TILE_SUBDOMAINS=None, TIANDITU_KEY=None,
-        PLAN_TIME_LIMIT_S=30, GZIP=True,
+        PLAN_TIME_LIMIT_S=30, PLAN_TIME_LIMIT_MAX_S=3600, GZIP=True,
     )
     app.config.from_mapping(_LOGIN_KEYS)
     app.config.from_mapping(_UPLOAD_KEYS)

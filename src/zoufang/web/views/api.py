@@ -50,6 +50,7 @@ class ApiRoute:
     body: str | None = None
     produces: str = "application/json"
     tags: tuple[str, ...] = field(default=())
+    schema: dict[str, Any] | None = None
 
 
 ROUTES: list[ApiRoute] = []
@@ -57,17 +58,37 @@ ROUTES: list[ApiRoute] = []
 
 def api(path: str, methods: tuple[str, ...] = ("GET",), *, roles: tuple[str, ...] | None,
         summary: str, params: tuple[tuple[str, str, str], ...] = (), body: str | None = None,
-        produces: str = "application/json", tag: str = "") -> Callable[[Any], Any]:
-    """Register an API endpoint (``roles=None``: public)."""
+        produces: str = "application/json", tag: str = "",
+        schema: dict[str, Any] | None = None) -> Callable[[Any], Any]:
+    """Register an API endpoint (``roles=None``: public; ``schema``: of the JSON body)."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         view = roles_required(*roles)(fn) if roles else fn
         bp.add_url_rule(path, endpoint=fn.__name__, view_func=view, methods=list(methods))
         ROUTES.append(ApiRoute(path, methods, roles, summary, params, body, produces,
-                               (tag,) if tag else ()))
+                               (tag,) if tag else (), schema))
         return view
 
     return deco
+
+
+_TEXT: dict[str, Any] = {"type": "string"}
+
+
+def _object(required: list[str] | None = None, **props: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-object schema of a request body (other keys allowed and ignored)."""
+    out: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    return out
+
+
+_ISSUE_FIELDS = {"category": _TEXT, "responsibility": _TEXT, "urgency": _TEXT, "text": _TEXT}
+_VISIT_SCHEMA = _object(
+    ["target"], target=_TEXT, mode=_TEXT, outcome=_TEXT,
+    at={"type": "string", "format": "date-time"}, card={"type": "boolean"},
+    survey={"type": "boolean"}, leaflet={"type": "boolean"}, solved={"type": "boolean"},
+    notes=_TEXT, lon={"type": "number"}, lat={"type": "number"}, **_ISSUE_FIELDS)
 
 
 def _ok(**payload: Any) -> Response:
@@ -219,7 +240,8 @@ def import_file(kind: str) -> Response:
 
 @api("/township/plan-jobs", ("POST",), roles=("planner",), summary="Start planning the "
      "visit areas as a background job (JSON: time_limit_s, seed).", body="application/json",
-     tag="planner")
+     tag="planner", schema=_object(time_limit_s={"type": "number", "exclusiveMinimum": 0},
+                                   seed={"type": "integer", "minimum": 0}))
 def start_plan() -> tuple[Response, int]:
     """Queue a planning job."""
     data = _payload()
@@ -228,6 +250,11 @@ def start_plan() -> tuple[Response, int]:
         seed = int(data.get("seed") or 0)
     except (TypeError, ValueError):
         raise ValueError("time_limit_s and seed must be numbers") from None
+    most = float(current_app.config["PLAN_TIME_LIMIT_MAX_S"])
+    if not 1 <= limit <= most:
+        raise ValueError(f"time_limit_s was {limit:g}; expected 1 to {most:g} seconds")
+    if not 0 <= seed <= 2**31 - 1:
+        raise ValueError(f"seed was {seed}; expected 0 to {2**31 - 1}")
     job = planning().start(_township_id(), user=viewer().name, time_limit_s=limit,
                            seed=seed)
     return _ok(job=job.to_dict()), 202
@@ -406,7 +433,12 @@ def issue(issue_id: int) -> Response:
 @api("/issues/<int:issue_id>/actions", ("POST",), roles=("planner", "leader", "cadre"),
      summary="Apply a lifecycle action (JSON: action, reason, version, and the action's "
      "fields: unit, handler, deadline, result, explanation, rating, ...).",
-     params=(("issue_id", "path", "integer"),), body="application/json", tag="issues")
+     params=(("issue_id", "path", "integer"),), body="application/json", tag="issues",
+     schema=_object(["action"], action={"type": "string"}, version={"type": "integer",
+                                                                     "minimum": 0},
+                    reason=_TEXT, unit=_TEXT, handler=_TEXT, deadline={
+                        "type": "string", "format": "date"}, result=_TEXT, explanation=_TEXT,
+                    rating={"type": "string"}))
 def issue_action(issue_id: int) -> Response:
     """Move an issue."""
     data = _payload()
@@ -474,7 +506,7 @@ def my_route_gpx() -> Response:
      "lon/lat) and optionally the issue raised (category, responsibility, urgency, text); "
      "only to a target of my area, a service contact of mine or a target of my issues "
      "(else 403, nothing recorded).",
-     body="application/json", tag="field")
+     body="application/json", tag="field", schema=_VISIT_SCHEMA)
 def my_visits() -> Any:
     """List or record visits."""
     v = viewer()
@@ -495,6 +527,48 @@ def my_issues() -> Response:
         rows, total = q.issues_list(s, viewer(), open_only=False, mine=True)
     audit_read(sum(1 for r in rows if r["personal"]))
     return _ok(total=total, issues=rows)
+
+
+#: The body of ``/me/sync``: the phone's outbox (:mod:`zoufang.web.field_records`).
+_CLIENT_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$",
+              "description": "the id the phone made for the record; a resent one lands once"}
+_SYNC_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["visits"],
+    "properties": {"visits": {"type": "array", "maxItems": 500, "items": {
+        "type": "object", "required": ["client_id", "target"],
+        "properties": {
+            "client_id": _CLIENT_ID, "target": {"type": "string"},
+            "at": {"type": "string", "description": "local time YYYY-MM-DD HH:MM"},
+            "mode": {"type": "string", "enum": ["in_home", "phone", "wechat"]},
+            "outcome": {"type": "string",
+                        "enum": ["visited", "not_home", "refused", "vacant"]},
+            "card": {"type": "boolean"}, "survey": {"type": "boolean"},
+            "leaflet": {"type": "boolean"}, "solved": {"type": "boolean"},
+            "notes": {"type": "string"}, "lon": {"type": ["number", "null"]},
+            "lat": {"type": ["number", "null"]},
+            "issues": {"type": "array", "maxItems": 20, "items": {
+                "type": "object", "required": ["client_id", "category", "text"],
+                "properties": {"client_id": _CLIENT_ID, "category": {"type": "string"},
+                               "responsibility": {"type": "string"},
+                               "urgency": {"type": "string"},
+                               "text": {"type": "string"}}}}}}}}}
+
+
+@api("/me/sync", ("POST",), roles=("cadre",), summary="Sync the phone's outbox: a batch "
+     "{visits: [{client_id, target, at, mode, outcome, card, survey, leaflet, solved, "
+     "notes, lon, lat, issues: [{client_id, category, responsibility, urgency, text}]}]}. "
+     "Idempotent on the client ids (a resent record lands once); one result per visit: "
+     "result created (201), duplicate (200), refused (403/400) or conflict (409), the "
+     "last two in the one error shape, with the integrity flags of each stored visit.",
+     body="application/json", tag="field", schema=_SYNC_SCHEMA)
+def my_sync() -> Response:
+    """Store the phone's outbox batch (:mod:`zoufang.web.field_records`)."""
+    from zoufang.web.field_records import sync_batch
+
+    results = sync_batch(viewer(), _payload())
+    counts = {k: sum(1 for r in results if r["result"] == k)
+              for k in ("created", "duplicate", "refused", "conflict")}
+    return _ok(results=results, counts=counts)
 
 
 # ----------------------------------------------------------------------------- admin
@@ -557,7 +631,8 @@ def openapi_document() -> dict[str, Any]:
                 op["parameters"].append({"name": "X-CSRF-Token", "in": "header",
                                          "required": True, "schema": {"type": "string"}})
                 if r.body and m != "DELETE":
-                    op["requestBody"] = {"content": {r.body: {"schema": {"type": "object"}}}}
+                    op["requestBody"] = {"required": True, "content": {
+                        r.body: {"schema": r.schema or {"type": "object"}}}}
             op["operationId"] = re.sub(r"[^A-Za-z0-9_]", "_", op["operationId"])
             item[m.lower()] = op
     return {
