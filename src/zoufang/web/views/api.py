@@ -76,7 +76,7 @@ _TEXT: dict[str, Any] = {"type": "string"}
 
 
 def _object(required: list[str] | None = None, **props: dict[str, Any]) -> dict[str, Any]:
-    """A JSON-object schema of a request body (other keys allowed and ignored)."""
+    """Return a JSON-object schema of a request body (other keys allowed, ignored)."""
     out: dict[str, Any] = {"type": "object", "properties": props}
     if required:
         out["required"] = required
@@ -552,23 +552,6 @@ _SYNC_SCHEMA: dict[str, Any] = {
                                "responsibility": {"type": "string"},
                                "urgency": {"type": "string"},
                                "text": {"type": "string"}}}}}}}}}
-
-
-@api("/me/sync", ("POST",), roles=("cadre",), summary="Sync the phone's outbox: a batch "
-     "{visits: [{client_id, target, at, mode, outcome, card, survey, leaflet, solved, "
-     "notes, lon, lat, issues: [{client_id, category, responsibility, urgency, text}]}]}. "
-     "Idempotent on the client ids (a resent record lands once); one result per visit: "
-     "result created (201), duplicate (200), refused (403/400) or conflict (409), the "
-     "last two in the one error shape, with the integrity flags of each stored visit.",
-     body="application/json", tag="field", schema=_SYNC_SCHEMA)
-def my_sync() -> Response:
-    """Store the phone's outbox batch (:mod:`zoufang.web.field_records`)."""
-    from zoufang.web.field_records import sync_batch
-
-    results = sync_batch(viewer(), _payload())
-    counts = {k: sum(1 for r in results if r["result"] == k)
-              for k in ("created", "duplicate", "refused", "conflict")}
-    return _ok(results=results, counts=counts)
 
 
 # ----------------------------------------------------------------------------- admin
