@@ -192,6 +192,38 @@ def test_mandatory_nodes_that_do_not_fit_together() -> None:
     assert "dropped" in result.summary()
 
 
+def test_hard_mandatory_nodes_fall_back_to_penalties() -> None:
+    """With hard mandatory nodes and no first solution, the search goes on soft.
+
+    The two targets cannot share the day, so a model that must route both has no first
+    solution; the worker then searches the penalty model and reports the one it left out
+    instead of coming back empty.
+    """
+    p = line_problem([10, -10], time_windows=[[(0, 1000)], [(10, 10)], [(10, 10)]])
+    result, report = solved(p, configs=[SearchConfig(label="hard", mandatory_as_penalty=False)])
+    assert result.status == "infeasible"
+    assert result.config == "hard(soft)"
+    assert len(result.dropped) == 1 and result.dropped[0].reason == "not_fitted"
+    assert report.codes() == {"mandatory_dropped"}
+
+
+def test_default_portfolio_turns_on_the_lns_operators() -> None:
+    """Both default searches reach OR-Tools with the insertion LNS operators on."""
+    from ortools.util import optional_boolean_pb2
+
+    from zoufang.planner.routing import DEFAULT_PORTFOLIO, LNS_OPERATORS
+    from zoufang.planner.routing.search import _search_parameters
+
+    assert len(DEFAULT_PORTFOLIO) == 2 and len(LNS_OPERATORS) == 6
+    labels = set()
+    for config in DEFAULT_PORTFOLIO:
+        ops = _search_parameters(config, 1.0).local_search_operators
+        for name, _on in LNS_OPERATORS:
+            assert getattr(ops, name) == optional_boolean_pb2.BOOL_TRUE, (config.label, name)
+        labels.add(config.label)
+    assert len(labels) == 2  # two different searches, not one twice
+
+
 def test_capacity_splits_the_work() -> None:
     """Demand 3 + 3 with capacity 4 needs both vehicles."""
     p = line_problem([10, 11], demand=[0, 3, 3],

@@ -45,7 +45,10 @@ from zoufang.planner.routing.result import (
 )
 from zoufang.planner.routing.search import (
     DEFAULT_PORTFOLIO,
+    LNS_OPERATORS,
     OPTIONAL_NODE_OPERATORS,
+    PREVIOUS_PORTFOLIO,
+    SOFT_PORTFOLIO,
     TUNED_OPERATORS,
     SearchConfig,
     solve,
@@ -63,7 +66,9 @@ from zoufang.planner.routing.solomon import (
 __all__ = [
     "DEFAULT_PORTFOLIO",
     "DROP_REASONS",
+    "LNS_OPERATORS",
     "OPTIONAL_NODE_OPERATORS",
+    "PREVIOUS_PORTFOLIO",
     "TUNED_OPERATORS",
     "BestKnown",
     "DropReason",
@@ -72,6 +77,7 @@ __all__ = [
     "RouteCheckReport",
     "RoutingProblem",
     "RoutingResult",
+    "SOFT_PORTFOLIO",
     "SearchConfig",
     "SolomonInstance",
     "StopTiming",

@@ -6,29 +6,75 @@ routing, tuned on the Solomon benchmark (``benchmarks/bench_solomon.py``); with
 ``workers=2`` two differently configured searches (:data:`DEFAULT_PORTFOLIO`) run in two
 processes and the better result is kept.
 
-Tuning notes (Solomon, 100 customers, 10 s, distance only; see BENCHMARKS.md)
+Tuning notes (issue 15: Solomon, 100 customers, 1 s, distance only, 2 workers)
 ------------------------------------------------------------------------------
-- Travel and service times are registered as transit *matrices*, not Python callbacks,
-  so the search runs in C++ only.
-- The first solution decides much: ``PARALLEL_SAVINGS`` beat parallel cheapest insertion
-  (the usual choice) and ``SAVINGS`` on R2/RC2 by several points; its arc coefficient
-  1.3 and 1.0 complement each other, hence the two-worker portfolio.
-- Guided local search with lambda 0.1 beat tabu search and simulated annealing;
-  lambda 0.05–0.2 made no clear difference.
-- Dropping the operators that only serve pickup-and-delivery, inactive nodes and
-  insertion LNS (and Lin–Kernighan) and adding relocate-neighbours and cross-exchange
-  gave about half a point. Restricting operators to near neighbours
-  (``ls_operator_neighbors_ratio``) made the search collapse; OR-Tools' iterated local
-  search (``use_iterated_local_search``) did nothing through the Python wrapper in 9.15.
-- The seed only permutes node order (OR-Tools' search is otherwise deterministic), so
-  it changes ties, not strategy: diversity comes from the portfolio.
+Measured with ``benchmarks/bench_solomon.py`` (every solution checker-verified; gaps to
+the best known, truncated tenths). The machine has 2 cores shared with other jobs: the
+load average was 5–7 during these runs, so single figures move by a point or more from
+run to run (the same search gave R206 4.4 % and 7.1 % minutes apart); only differences
+seen on many instances at once are taken as real.
+
+17 hard instances (R101, R102, RC101 and the 14 with the largest gaps), one run, load 6::
+
+    python benchmarks/bench_solomon.py --time-limit 1 --no-pyvrp --no-write \
+        --also previous,soft --instances R101,R102,RC101,R103,R104,R109,R110,R112,\
+        R205,R206,R211,RC103,RC105,RC107,RC108,RC204,RC206
+
+=================================  ==========  ========
+portfolio                          mean gap %  vehicles
+=================================  ==========  ========
+``previous`` (before issue 15)          10.32     13.88
+``soft`` (LNS, both penalty model)       7.46     12.65
+default (LNS, worker 0 hard nodes)       7.50     12.65
+=================================  ==========  ========
+
+All 56 at 1 s, three repeats, with PyVRP and ``previous`` in the same run: see the
+``solomon-1s`` section of BENCHMARKS.md (``--time-limit 1 --instances all --repeats 3
+--also previous``).
+
+Findings, one worker each, side by side on the 14 hard instances at 1 s (a throwaway
+script calling :func:`solve` with one :class:`SearchConfig` at a time, load 1.5–4):
+
+- The insertion LNS operators (:data:`LNS_OPERATORS`) are the one large gain: 8.36 % →
+  5.94 % mean gap, 11.7 → 10.7 vehicles. The search's first descent takes most of the
+  second (about 55 improving moves in 0.4 s on R103), so at 1 s what the operators can
+  move in one step matters more than the metaheuristic. Lin–Kernighan on top changed
+  nothing measurable (5.96 %).
+- Savings arc coefficient 1.3 instead of 1.0 with LNS: 5.92 % vs 5.94 % on average but
+  different instances win (R103, R104, RC107, RC108 for 1.3), hence one of each in the
+  portfolio. Close-nodes LNS with 10 nodes instead of 5: 5.19 % vs 6.16 % in one run,
+  6.23 % vs 5.98 % (7 nodes) in the next — noise, kept on the second worker only.
+- No gain, or worse: simulated annealing (6.14 %) and tabu search (6.16 %) instead of
+  guided local search (6.16 % in that run); GLS penalty reset on a new best (6.12 %);
+  GLS penalties inside the operators (6.16 %); iterated local search with SISR ruin and
+  recreate (``use_iterated_local_search``, needs ``ruin_strategies``; 5.17 % vs 5.11 %
+  on three instances); a search-only cost per vehicle to push towards fewer routes
+  (6.87–7.87 % vs 6.50 %); dropping relocate-neighbours and cross-exchange (7.01 %).
+- ``ls_operator_neighbors_ratio`` 0.1–0.3 (min neighbours 5–20) still makes the search
+  collapse in OR-Tools 9.15 (about 20 % gap, millions of neighbours evaluated and none
+  accepted), with and without the penalty model.
+- Hard mandatory nodes (``mandatory_as_penalty=False``): the savings start must then
+  place every customer, which gives better starts on tight windows (R101 3.4 % vs
+  11.1 %, R102 1.4 % vs 9.1 %, R105 2.2 % vs 6.2 % in one run of the 12-instance mix)
+  but fails on some instances (R101 in 0.1–0.3 s); :func:`_search` then goes on with the
+  penalty model. Hence worker 0 hard, worker 1 soft. Averaged over the 17 instances it
+  was a tie at load 6 (table above).
+
+Earlier notes (10 s): transit *matrices*, not Python callbacks, keep the search in C++;
+``PARALLEL_SAVINGS`` beat parallel cheapest insertion and ``SAVINGS`` on R2/RC2; guided
+local search with lambda 0.1 beat tabu search and simulated annealing. The seed only
+permutes node order (OR-Tools' search is otherwise deterministic), so it changes ties,
+not strategy: diversity comes from the portfolio. The per-cadre schedules use their own
+one-worker configuration (``planner.schedule.solve.CADRE_CONFIG``, the base operators):
+with the LNS operators it gave 366.44 km against 366.22 km on 15 cadres' like-with-like
+schedules at 2 s (nearest neighbour 441.94 km), so it is left as it is.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -42,7 +88,10 @@ from zoufang.planner.routing.result import RoutingResult
 
 __all__ = [
     "DEFAULT_PORTFOLIO",
+    "LNS_OPERATORS",
     "OPTIONAL_NODE_OPERATORS",
+    "PREVIOUS_PORTFOLIO",
+    "SOFT_PORTFOLIO",
     "TUNED_OPERATORS",
     "SearchConfig",
     "solve",
@@ -123,11 +172,52 @@ class SearchConfig:
     extra: str = ""
 
 
+#: The insertion large-neighbourhood operators switched on over :data:`TUNED_OPERATORS`:
+#: remove a route's path, the most expensive chain of arcs or a node's nearest nodes,
+#: then reinsert with global or local cheapest insertion. At 1 s they take the 14 hard
+#: instances from about 8–10 % to about 6 % (module docstring): they move several
+#: customers at once, which the single-node operators cannot, and so empty routes.
+LNS_OPERATORS: tuple[tuple[str, bool], ...] = tuple(
+    (f"use_{insertion}_cheapest_insertion_{removal}_lns", True)
+    for insertion in ("global", "local")
+    for removal in ("path", "expensive_chain", "close_nodes")
+)
+
+
+def _with(base: tuple[tuple[str, bool], ...],
+          *changes: tuple[str, bool]) -> tuple[tuple[str, bool], ...]:
+    merged = dict(base)
+    merged.update(dict(changes))
+    return tuple(merged.items())
+
+
 #: The configurations run by the ``workers`` processes, worker ``w`` taking entry
-#: ``w % len``. Chosen on all 56 Solomon instances at 10 s (see bench_solomon.py): the
-#: parallel savings start beat parallel cheapest insertion, savings and the other first
-#: solutions by a wide margin on R2/RC2, and two savings shapes complement each other.
+#: ``w % len`` (``workers=1`` runs the first). Both use the LNS operators; they differ in
+#: the model of mandatory nodes (the first routes them as hard nodes, so its savings start
+#: must place every customer — better starts on tight windows (R1, RC1), and when it
+#: fails the worker goes on with the penalty model; the second keeps the penalty model
+#: throughout), in the savings shape of the first solution (1.0 and 1.3 win on different
+#: instances: 1.3 on R103, RC107, RC108, RC206), Lin–Kernighan, and the size of the
+#: close-nodes neighbourhood, so the two cores search different regions (module
+#: docstring).
 DEFAULT_PORTFOLIO: tuple[SearchConfig, ...] = (
+    SearchConfig(label="gls-psav1.0-lns-lk-hard", mandatory_as_penalty=False,
+                 operators=_with(TUNED_OPERATORS, *LNS_OPERATORS, ("use_lin_kernighan", True))),
+    SearchConfig(label="gls-psav1.3-lns", savings_arc_coefficient=1.3,
+                 operators=_with(TUNED_OPERATORS, *LNS_OPERATORS),
+                 extra="heuristic_close_nodes_lns_num_nodes: 10"),
+)
+
+#: The same two searches, both with the penalty model for mandatory nodes (for
+#: ``benchmarks/bench_solomon.py --also soft``).
+SOFT_PORTFOLIO: tuple[SearchConfig, ...] = (
+    replace(DEFAULT_PORTFOLIO[0], label="gls-psav1.0-lns-lk", mandatory_as_penalty=True),
+    DEFAULT_PORTFOLIO[1],
+)
+
+#: The portfolio before issue 15 (no LNS operators, savings 1.3 first), kept so that
+#: ``benchmarks/bench_solomon.py --also previous`` can measure against it in one run.
+PREVIOUS_PORTFOLIO: tuple[SearchConfig, ...] = (
     SearchConfig(label="gls-psav1.3", savings_arc_coefficient=1.3),
     SearchConfig(label="gls-psav1.0"),
 )
@@ -295,13 +385,33 @@ def _run_search(problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
     return RawSolution(config.label, seed, "ok", int(solution.ObjectiveValue()), routes)
 
 
+def _search(problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
+            config: SearchConfig, seed: int, deadline: float, vehicle_count_first: bool,
+            initial: Sequence[Sequence[int]] | None = None) -> RawSolution:
+    """:func:`_run_search`; with hard mandatory nodes and no first solution, once more soft.
+
+    A configuration with ``mandatory_as_penalty=False`` makes the first-solution heuristic
+    route every mandatory node or fail (on tight windows it can fail within milliseconds);
+    the rest of the time then goes to the same search with the penalty model, so that a
+    worker never comes back empty-handed where the penalty model would have a solution.
+    """
+    raw = _run_search(problem, candidates, config, seed, deadline, vehicle_count_first,
+                      initial)
+    if (raw.status == "no_solution" and not config.mandatory_as_penalty
+            and deadline - time.monotonic() > 0.05):
+        soft = replace(config, label=f"{config.label}(soft)", mandatory_as_penalty=True)
+        raw = _run_search(problem, candidates, soft, seed, deadline, vehicle_count_first,
+                          initial)
+    return raw
+
+
 def _worker(conn: Any, problem: RoutingProblem, candidates: dict[int, tuple[int, ...]],
             config: SearchConfig, seed: int, deadline: float, vehicle_count_first: bool,
             initial: Sequence[Sequence[int]] | None = None) -> None:
     """Child-process entry: run one search and send the raw solution back."""
     try:
-        raw = _run_search(problem, candidates, config, seed, deadline, vehicle_count_first,
-                          initial)
+        raw = _search(problem, candidates, config, seed, deadline, vehicle_count_first,
+                      initial)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, never lost
         raw = RawSolution(config.label, seed, f"error: {exc!r}")
     conn.send(raw)
@@ -384,8 +494,8 @@ def solve(
             proc.start()
             send.close()
             children.append((proc, recv))
-    raws = [_run_search(problem, candidates, jobs[0][0], jobs[0][1], deadline,
-                        vehicle_count_first, initial)]
+    raws = [_search(problem, candidates, jobs[0][0], jobs[0][1], deadline,
+                    vehicle_count_first, initial)]
     for proc, recv in children:
         grace = max(deadline - time.monotonic(), 0.0) + 0.5
         if recv.poll(grace):
