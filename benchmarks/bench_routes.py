@@ -77,11 +77,11 @@ def main() -> None:
         store = open_store(db_url)
 
         t0 = time.perf_counter()
-        res = plan_routes(store, as_of=AS_OF, time_limit_s=args.time_limit,
+        res = plan_routes(store, phase="push", as_of=AS_OF, time_limit_s=args.time_limit,
                           workers=args.workers, roads=roads)
         ours_s = time.perf_counter() - t0
 
-        settings, jobs = cadre_jobs(store, as_of=AS_OF)
+        settings, jobs = cadre_jobs(store, phase="push", as_of=AS_OF)
         travel = travel_model(roads, settings)
         t0 = time.perf_counter()
         nn = {j.cadre_ext_id: plan_cadre_baseline(j, settings, travel) for j in jobs}

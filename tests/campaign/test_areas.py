@@ -8,9 +8,11 @@ on PostgreSQL/PostGIS:
   village, 经济薄弱村); 16 households on a 4 x 4 lattice per grid (144), one of them a
   registered poor household (建档立卡户) in G1; one listed enterprise (列统企业) in G5;
   six cadres (one deputy-division 副处级, who must make the weak-village and
-  listed-enterprise visits), 3 h a day for 10 days (30 h each, 180 h in all) against a
-  workload of about 60 h: no shortfall.
-- the same with 1 h x 2 days per cadre (12 h in all): a shortfall of about 50 h.
+  listed-enterprise visits), 3 h a day for 10 days against a workload of about 60 h: no
+  shortfall. Capacity is usable visiting time under the default routing settings (the
+  availability model): 40 h each, see ``test_plan_stored_one_to_one``.
+- the same with 1 h x 2 days per cadre and no weekend override of the hours (2 h each,
+  12 h in all): a shortfall of about 50 h.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from zoufang.campaign.areas import (
 from zoufang.campaign.arrangement import ARRANGEMENT_HEADERS, write_arrangement
 from zoufang.campaign.imports.importer import import_cadres, import_grids, import_targets
 from zoufang.campaign.phases import create_campaign
+from zoufang.campaign.routes import save_settings
 from zoufang.campaign.store import (
     AreaPlan,
     AreaTarget,
@@ -159,9 +162,26 @@ def test_plan_stored_one_to_one(town: Store) -> None:
     assert res.figures["covered_pct"] == 100.0
     assert res.figures["balance_max"] <= 0.10
     assert res.shortfall is None and res.feasible
-    # capacity: 3 h x min(10 days, 31 days of the visit phase)
-    assert all(a["capacity_h"] == 30.0 for a in res.areas)
-    assert res.capacity_h == 180.0 and 50 < res.workload_h < 75
+    # capacity, by the availability model and the default routing settings, over the
+    # visit phase 1-31 March 2024 (21 workdays, 10 weekend days):
+    # - a workday: households 18:00-21:00 ∪ the enterprise 15:00-17:30 (its 14:00-17:30
+    #   within the cadres' 15:00-21:00) = 330 min, capped at the cadre's 3 h = 180 min;
+    # - a weekend day: households 09:00-12:00 + 14:00-18:00 within the cadres' 09:00-18:00;
+    #   the cadre is out 6 h (the settings' weekend hours override its own 3 h, as for
+    #   routes) in one stretch, waiting included: 12:00-18:00 (or 09:00-15:00) covers
+    #   240 min of the windows;
+    # - 10 days available = the cadre's best 10 days of the phase = the 10 weekend days:
+    #   10 x 4 h = 40 h each (hours x days would say 30 h).
+    assert all(a["capacity_h"] == 40.0 for a in res.areas)
+    assert res.capacity_h == 240.0 and 50 < res.workload_h < 75
+    cap = res.capacity
+    assert cap["model"] == "availability" and cap["phase"] == "visit"
+    assert (cap["days"], cap["workdays"], cap["weekend_days"]) == (31, 21, 10)
+    assert cap["usable_h_per_day"] == {"3": {"weekend": 4.0}}
+    assert cap["cadres"]["C1"] == {"days_available": 10, "days_counted": 10,
+                                   "hours_per_day": 3.0, "usable_h": 40.0,
+                                   "hours_x_days_h": 30.0}
+    assert "usable visiting time" in res.summary()
     mg = {m["rule"]: (m["n_items"], m["n_covered"]) for m in res.mustgo}
     assert mg["weak_village"] == (1, 1) and mg["listed_enterprise"] == (1, 1)
     assert mg["poor_registered"] == (1, 1)
@@ -272,8 +292,13 @@ def test_lock_with_area_re_pairs(town: Store) -> None:
 
 
 def test_shortfall_reported_and_stored(store: Store, tmp_path: Path) -> None:
-    """1 h x 2 days per cadre cannot cover ~60 h of work: the plan says how much is missing."""
+    """1 h x 2 days per cadre cannot cover ~60 h of work: the plan says how much is missing.
+
+    Without the weekend override of the hours every day holds the cadre's 1 h (windows
+    of 180 min or more on every day), so its best 2 days are 2 h: 12 h in all.
+    """
     build_town(store, tmp_path, hours="1", days="2")
+    save_settings(store, {"cadre_hours": {"weekend": None}})
     res = plan_campaign(store, time_limit_s=10)
     sf = res.shortfall
     assert sf is not None and not res.feasible
@@ -289,17 +314,46 @@ def test_shortfall_reported_and_stored(store: Store, tmp_path: Path) -> None:
 
 
 def test_push_phase_caps_days(town: Store) -> None:
-    """--phase push caps the cadres' 10 days at the push's 10 days; a 4-day cap shortens."""
+    """--phase push caps the cadres' 10 days at the push's days; a 4-day push shortens.
+
+    1-4 March 2024 is Friday to Monday: two workdays of 3 h (180 min of windows or more
+    within the cadres' 15:00-21:00) and two weekend days of 4 h (see the first test):
+    14 h each.
+    """
     with town.session() as s:
         camp = s.scalars(select(Campaign)).one()
         push = next(p for p in camp.phases if p.kind == "push")
         push.end = push.start.replace(day=push.start.day + 3)  # 4 days
     res = plan_campaign(town, time_limit_s=10, phase="push")
     assert res.phase_kind == "push" and res.phase_days == 4
-    assert all(a["capacity_h"] == 12.0 for a in res.areas)
+    assert all(a["capacity_h"] == 14.0 for a in res.areas)
+    assert plan_campaign(town, time_limit_s=10, phase="集中走访").phase_kind == "push"
     with pytest.raises(AreaInputError) as err:
         plan_campaign(town, time_limit_s=10, phase="harvest")
     assert "no 'harvest' phase" in str(err.value)
+
+
+def test_capacity_households_in_the_evening_a_holiday_and_tiaoxiu(town: Store) -> None:
+    """Households only in the evening, a holiday and a 调休 Saturday, worked out by hand.
+
+    The push, 1-10 March 2024: Friday 1, Monday 4 to Thursday 7, and Saturday 9 (调休) are
+    workdays (6); Saturday 2, Sunday 3, Friday 8 (a holiday) and Sunday 10 are weekend
+    days (4). Households 18:00-21:00 on workdays only, the enterprise in office hours on
+    workdays only: a workday holds 18:00-21:00 ∪ 15:00-17:30 = 330 min within the cadres'
+    15:00-21:00, capped at 3 h = 180 min; a weekend day holds no target window at all.
+    Each cadre (10 days available, so all 10 days): 6 x 3 h = 18 h, not 3 h x 10 = 30 h.
+    """
+    save_settings(town, {"windows": {"household": {"workday": ["18:00-21:00"],
+                                                   "weekend": []}},
+                         "holidays": ["2024-03-08"], "workdays": ["2024-03-09"]})
+    res = plan_campaign(town, time_limit_s=10, phase="push")
+    assert all(a["capacity_h"] == 18.0 for a in res.areas)
+    cap = res.capacity
+    assert (cap["workdays"], cap["weekend_days"]) == (6, 4)
+    assert cap["holidays"] == ["2024-03-08"] and cap["make_up_workdays"] == ["2024-03-09"]
+    assert cap["cadres"]["C2"]["usable_h"] == 18.0
+    assert cap["cadres"]["C2"]["hours_x_days_h"] == 30.0
+    assert res.shortfall is None            # ~60 h of work against 108 h
 
 
 @pytest.mark.parametrize("case,words", [
@@ -391,7 +445,7 @@ def test_arrangement_xlsx_and_csv(town: Store, tmp_path: Path) -> None:
     senior = next(r for r in rows if r["人员编号"] == "C1")
     assert senior["级别"] == "副处级" and senior["联系电话"] == "13800000001"
     assert "经济薄弱村：乙村" in senior["必到对象"] and "列统企业：宏达机械厂" in senior["必到对象"]
-    assert all(r["可用时间(小时)"] == 30.0 for r in rows)
+    assert all(r["可用时间(小时)"] == 40.0 for r in rows)  # usable time: see the first test
     assert sum(r["工作量(小时)"] for r in rows) == pytest.approx(res.workload_h, abs=0.5)
     notes = dict(wb["说明"].iter_rows(min_row=2, values_only=True))
     assert notes["方案编号"] == res.plan_id and notes["检查"] == "通过"

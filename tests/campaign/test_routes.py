@@ -90,8 +90,9 @@ def target_id(store: Store, ext: str) -> int:
 
 def test_plan_stored_checked_and_complete(town: Store) -> None:
     """Plan stored checked and complete."""
-    res = plan_routes(town, as_of=AS_OF, time_limit_s=1.0, workers=2)
+    res = plan_routes(town, phase="push", as_of=AS_OF, time_limit_s=1.0, workers=2)
     assert res.ok, res.summary()
+    assert res.phase_kind == "push"
     assert (res.first_day, res.last_day) == (dt.date(2024, 3, 1), dt.date(2024, 3, 10))
     assert len(res.cadres) == 6 and all(c["status"] == "ok" for c in res.cadres)
     assert res.n_targets == 145 and res.n_routed + res.n_left_out == 145
@@ -154,6 +155,20 @@ def test_rolling_replan_from_the_ledger(town: Store) -> None:
     assert all(at >= as_of for _c, _p, at in stops.values())
 
 
+def test_visit_phase_is_the_whole_phase(town: Store) -> None:
+    """``--phase visit`` routes the whole 走访排查 phase (1-31 March).
+
+    As the area plan and the forecast count it: no command maps it onto the push (one
+    phase vocabulary); the Chinese name is an alias.
+    """
+    res = plan_routes(town, phase="visit", as_of=AS_OF, time_limit_s=0.5, workers=2)
+    assert res.phase_kind == "visit"
+    assert (res.first_day, res.last_day) == (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+    assert res.figures["days"] == 31
+    alias = plan_routes(town, phase="走访排查", as_of=AS_OF, time_limit_s=0.5, workers=2)
+    assert alias.phase_kind == "visit" and alias.last_day == dt.date(2024, 3, 31)
+
+
 def test_revisit_phase_routes_only_awaiting_rating(town: Store) -> None:
     """Revisit phase routes only awaiting rating."""
     owner = area_of(town)
@@ -198,7 +213,7 @@ def test_one_cadre_replan_keeps_the_others(town: Store) -> None:
     ({"time_limit_s": 0}, "time_limit"),
     ({"workers": 0}, "workers"),
     ({"cadre": "C99"}, "cadre"),
-    ({"as_of": dt.datetime(2024, 3, 11)}, "as_of"),
+    ({"as_of": dt.datetime(2024, 4, 1)}, "as_of"),    # the visit phase ends on 31 March
 ])
 def test_refusals_name_the_field_and_store_nothing(town: Store, kwargs: dict[str, object],
                                                    field: str) -> None:
@@ -229,6 +244,43 @@ def test_a_failing_cadre_does_not_lose_the_others() -> None:
     assert out["C1"][0].status == "ok" and out["C1"][0].routed_ids == [1]
     assert out["C1"][1]["ok"]
     assert out["C2"][0].status == "failed" and "ValueError" in out["C2"][0].message
+    assert "no checked greedy schedule either" in out["C2"][0].message
+
+
+def test_near_zero_time_limit_every_cadre_has_a_checked_schedule(town: Store) -> None:
+    """A 1 ms search limit: every cadre still gets a checked schedule.
+
+    The search's or the greedy one (counted as fallbacks); none is failed, the checker
+    finds no violation.
+    """
+    res = plan_routes(town, phase="push", as_of=AS_OF, time_limit_s=0.001, workers=2)
+    assert res.figures["failed"] == 0 and all(c["status"] == "ok" for c in res.cadres)
+    assert all(c["routed"] > 0 for c in res.cadres)
+    assert res.figures["violations"] == 0 and res.figures["window_violations"] == 0
+    assert 0 <= res.figures["fallback"] <= len(res.cadres)
+    assert "greedy fallback" in res.summary()
+
+
+def test_a_search_without_route_gets_the_checked_greedy_schedule() -> None:
+    """The fallback for a cadre whose search yields no route: its checked greedy schedule.
+
+    C1's two households: the greedy schedule routes both, passes the checker and is
+    marked as the fallback. C3's job cannot be built at all (a target without a valid
+    point): no checked schedule exists, so that cadre stays failed with the reason.
+    """
+    from zoufang.campaign.routes import _fallback
+
+    days = (dt.date(2024, 3, 4),)
+    job = CadreJob("C1", (116.6, 37.4), days, (StopTarget(1, "household", 116.601, 37.4),
+                                                StopTarget(2, "household", 116.602, 37.4)))
+    fb = _fallback(job, ScheduleSettings(), StraightLine(), "no solution in the time limit")
+    assert fb is not None
+    sched, rep = fb
+    assert sched.status == "ok" and sorted(sched.routed_ids) == [1, 2] and rep["ok"]
+    assert sched.figures["fallback"] == "greedy" and "greedy" in sched.message
+    bad = CadreJob("C3", (116.6, 37.4), days, (StopTarget(3, "household", float("nan"),
+                                                          37.4),))
+    assert _fallback(bad, ScheduleSettings(), StraightLine(), "error") is None
 
 
 def test_settings_saved_validated_and_used(town: Store) -> None:

@@ -34,8 +34,10 @@ def test_demo_builds_imports_and_reports(tmp_path: Path) -> None:
     assert [i["encoding"] for i in data["imports"]][1] == "gbk"
     assert s["campaigns"] == ["2022年大走访"]
     assert [u["role"] for u in data["users"]] == ["planner", "leader", "cadre", "admin"]
-    routes = data["routes"]   # every cadre's days of the 10-day push, over the demo's roads
-    assert routes["first_day"] == "2022-03-01" and routes["last_day"] == "2022-03-10"
+    # every cadre's days of the visit phase (走访排查, the whole of March: `--phase visit`
+    # means the same for routes as for the areas, issue 14), over the demo's roads
+    routes = data["routes"]
+    assert routes["first_day"] == "2022-03-01" and routes["last_day"] == "2022-03-31"
     assert routes["travel"] == "roads:roads.geojson" and len(routes["cadres"]) == s["cadres"]
     assert routes["figures"]["failed"] == 0 and routes["figures"]["violations"] == 0
     assert routes["n_routed"] + routes["n_left_out"] == routes["n_targets"]

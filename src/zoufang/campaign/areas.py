@@ -18,11 +18,27 @@ This module wires the pure planner (:mod:`zoufang.planner.areas`) to the campaig
    (the two cadres swap areas, checked and stored as a new plan of kind ``repair``).
 3. :func:`current_plan` reads the current plan back as an :class:`AreaPlanResult`.
 
-Capacity (可用时间) of a cadre is ``hours_per_day x min(days_available, phase days)``:
-``days_available`` is what the cadre can give in the visit phase (the cadres file's
-可用天数), capped by the length of the phase planned for. The phase is the campaign's
-``visit`` phase (走访排查, 1–31 March in the default timetable) unless another kind is
-asked for — ``push`` (集中走访, the 10-day push) plans the concentrated round only.
+Capacity (可用时间) of a cadre is what it can actually spend visiting in the phase, by
+the availability model (:mod:`zoufang.planner.availability`) and the campaign's routing
+settings (:func:`zoufang.campaign.routes.load_settings`), the same rules the route
+planner works with: on each day of the phase, the minutes in which any kind of target
+of the township can be visited — the union of the kinds' windows of that day type
+(holidays count as weekend days, 调休 days as workdays) within the cadres' daily window —
+capped by the cadre's hours of that day type (the settings' ``cadre_hours`` override the
+cadre's own hours, as for routes: 6 h at weekends by default). Not ``hours x days``: a
+cadre out 8 h on a workday has 3 evening hours for households.
+
+``days_available`` (the cadres file's 可用天数) reads as "this many days of the phase, any
+of them": the route planner lets such a cadre visit on any day of the phase, at most that
+many (``CadreJob.max_days``), so its capacity counts its best ``days_available`` days
+(most usable minutes first, earlier first among equals;
+:func:`~zoufang.planner.availability.best_days`). All the phase's days when it has no
+more days than that. Service minutes, walking speed and the detour factor also come from
+the routing settings. The plan's ``capacity`` says all this in figures.
+
+The phase is the campaign's ``visit`` phase (走访排查, 1–31 March in the default
+timetable) unless another kind is asked for — ``push`` (集中走访, the 10-day push) plans
+the concentrated round only (:mod:`zoufang.campaign.phases`: one vocabulary).
 
 Who takes part:
 
@@ -60,6 +76,8 @@ from sqlalchemy.orm import Session
 from zoufang import _errors, vocab
 from zoufang._errors import Problem, ValidationError
 from zoufang._util import natural_key
+from zoufang.campaign.phases import plan_phase
+from zoufang.campaign.routes import load_settings
 from zoufang.campaign.store import (
     AreaPlan,
     AreaTarget,
@@ -67,13 +85,14 @@ from zoufang.campaign.store import (
     Campaign,
     Grid,
     MustGoAssignment,
+    Phase,
     Store,
     Target,
     Township,
     Village,
     VisitArea,
 )
-from zoufang.campaign.store.lookup import LookupRefused, phase_of, resolve_campaign
+from zoufang.campaign.store.lookup import LookupRefused, resolve_campaign
 from zoufang.planner.areas import (
     AreaCheck,
     AreaInputError,
@@ -85,6 +104,8 @@ from zoufang.planner.areas import (
     plan_from_labels,
 )
 from zoufang.planner.areas.adapter import build_area_problem
+from zoufang.planner.availability import best_days, day_usable_minutes, phase_days
+from zoufang.planner.schedule import ScheduleSettings, day_type
 
 __all__ = [
     "DEFAULT_PHASE",
@@ -123,12 +144,11 @@ class PlanRejected(ValidationError):
 # campaign, phase
 
 
-def _phase_days(camp: Campaign, phase_kind: str) -> tuple[int, str]:
+def _phase(camp: Campaign, phase_kind: str) -> Phase:
     try:
-        ph = phase_of(camp, phase_kind)
+        return plan_phase(camp, phase_kind)
     except LookupRefused as exc:
         raise AreaInputError(exc.summary, exc.problems) from None
-    return (ph.end - ph.start).days + 1, ph.name
 
 
 # --------------------------------------------------------------------------------------
@@ -154,6 +174,9 @@ class _Inputs:
     village_ids: dict[str, int]
     cadre_rows: list[Cadre]
     cadre_days: list[float]
+    capacity_min: list[float]
+    capacity: dict[str, Any]
+    settings: ScheduleSettings
     cadre_nobase: set[str]
     targets: gpd.GeoDataFrame
     grids: gpd.GeoDataFrame
@@ -172,7 +195,11 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
     tid = camp.township_id
     town = session.get(Township, tid)
     assert town is not None
-    phase_days, phase_name = _phase_days(camp, phase_kind)
+    phase = _phase(camp, phase_kind)
+    phase_kind, phase_name = phase.kind, phase.name
+    days_of_phase = phase_days(phase.start, phase.end)
+    n_phase_days = len(days_of_phase)
+    settings = load_settings(session, camp.id)
     warnings: list[str] = []
     left_out: dict[str, Any] = {}
 
@@ -232,8 +259,18 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
             "cadres", "No visiting cadres in the township: import the cadres (走访人员) "
             "first; a plan needs at least one cadre (or team) with hours in the phase.")])
     inactive = [c for c in crows if not c.active]
-    zero = [c for c in crows if c.active and not (
-        (c.hours_per_day or 0) > 0 and min(c.days_available or 0, phase_days) > 0)]
+    kinds = sorted(set(targets["kind"])) if len(targets) else []
+    cap_of: dict[str, float] = {}
+    days_of: dict[str, list[dt.date]] = {}
+    for c in crows:
+        if not c.active or not ((c.hours_per_day or 0) > 0 and (c.days_available or 0) > 0):
+            continue
+        chosen = best_days(days_of_phase, settings, float(c.hours_per_day), kinds,
+                           int(c.days_available))
+        days_of[c.ext_id] = chosen
+        cap_of[c.ext_id] = sum(day_usable_minutes(d, settings, float(c.hours_per_day), kinds)
+                               for d in chosen)
+    zero = [c for c in crows if c.active and cap_of.get(c.ext_id, 0.0) <= 0]
     planned = [c for c in crows if c.active and c not in zero]
     if inactive:
         left_out["cadres_inactive"] = [c.ext_id for c in inactive]
@@ -241,13 +278,16 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
         left_out["cadres_zero_hours"] = [c.ext_id for c in zero]
         warnings.append(f"{len(zero)} cadres have zero hours in the {phase_kind} phase and "
                         f"get no area: {', '.join(f'{c.ext_id} {c.name}' for c in zero[:10])}"
-                        + (" ..." if len(zero) > 10 else ""))
+                        + (" ..." if len(zero) > 10 else "") + " (no hours or days, or no "
+                        "target window within the cadres' daily window on the phase's days)")
     if not planned:
         raise AreaInputError("no cadre can take a visit area", [_errors.problem(
             "cadres", f"No visiting cadre has hours in the {phase_kind} phase "
-            f"({phase_name}, {phase_days} days): {len(zero)} active cadres have zero "
-            f"hours a day or zero days, {len(inactive)} are inactive. Give the cadres "
-            "hours (每日小时) and days (可用天数) and import them again.")])
+            f"({phase_name}, {n_phase_days} days): {len(zero)} active cadres have zero "
+            f"hours a day or zero days, or no minute in which a target can be visited "
+            f"(the route settings' windows), {len(inactive)} are inactive. Give the cadres "
+            "hours (每日小时) and days (可用天数) and import them again, or widen the "
+            "windows (zoufang plan route-settings).")])
     nobase = {c.ext_id for c in planned if c.base_lon is None or c.base_lat is None}
     if nobase:
         cx = float(np.mean(xs)) if xs else 0.0
@@ -257,7 +297,10 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
                         f"{', '.join(sorted(nobase)[:10])}")
     else:
         cx = cy = 0.0
-    days = [float(min(c.days_available, phase_days)) for c in planned]
+    days = [float(len(days_of[c.ext_id])) for c in planned]
+    capacity_min = [float(cap_of[c.ext_id]) for c in planned]
+    capacity = _capacity_figures(settings, days_of_phase, kinds, phase_kind, phase_name,
+                                 planned, days_of, cap_of)
     cadres = gpd.GeoDataFrame(
         {"cadre_id": [c.ext_id for c in planned], "rank": [c.rank for c in planned],
          "hours_per_day": [float(c.hours_per_day) for c in planned], "days": days},
@@ -301,11 +344,12 @@ def _load(session: Session, camp: Campaign, phase_kind: str) -> _Inputs:
                 locks.append(cid)
     return _Inputs(
         campaign_id=camp.id, campaign=camp.name, township_id=tid, township=town.name,
-        phase_kind=phase_kind, phase_name=phase_name, phase_days=phase_days,
+        phase_kind=phase_kind, phase_name=phase_name, phase_days=n_phase_days,
         target_ids=[r[0] for r in keep], target_ext=[r[1] for r in keep],
         target_kind=[r[2] for r in keep], grid_ext=[r[1] for r in grows],
         grid_village={r[1]: r[4] or "" for r in grows}, village_ids=village_ids,
-        cadre_rows=list(planned), cadre_days=days, cadre_nobase=nobase,
+        cadre_rows=list(planned), cadre_days=days, capacity_min=capacity_min,
+        capacity=capacity, settings=settings, cadre_nobase=nobase,
         targets=targets, grids=grids, cadres=cadres, left_out=left_out, warnings=warnings,
         current_plan_id=None if cur is None else cur.id, current_numbers=numbers,
         current_locked=locked, previous=previous, locks=locks)
@@ -318,8 +362,60 @@ def _build(inp: _Inputs) -> AreaProblem:
             "targets (走访对象) first." + (f" {inp.left_out['targets']['count']} targets "
                                           "are in no grid." if "targets" in inp.left_out
                                           else ""))])
+    st = inp.settings
     return build_area_problem(inp.targets, inp.grids, inp.cadres, target_id_col="id",
-                              locks=[Lock(c) for c in inp.locks], previous=inp.previous)
+                              locks=[Lock(c) for c in inp.locks], previous=inp.previous,
+                              capacity_min=inp.capacity_min,
+                              service_minutes={k: float(v) for k, v in st.service_min.items()},
+                              speed_m_per_min=st.speed_kmh(st.mode) * 1000.0 / 60.0,
+                              detour=st.detour)
+
+
+def _capacity_figures(settings: ScheduleSettings, days: Sequence[dt.date], kinds: list[str],
+                      phase_kind: str, phase_name: str, planned: Sequence[Cadre],
+                      days_of: dict[str, list[dt.date]], cap_of: dict[str, float]
+                      ) -> dict[str, Any]:
+    """How the cadres' capacity was counted, in figures (stored with the plan)."""
+    types = Counter(day_type(d, settings) for d in days)
+    hol = sorted(d.isoformat() for d in days if d.isoformat() in set(settings.holidays))
+    make_up = sorted(d.isoformat() for d in days if d.isoformat() in set(settings.workdays))
+    per_day: dict[str, dict[str, float]] = {}
+    for c in planned:
+        for d in days_of[c.ext_id]:
+            dtp = day_type(d, settings)
+            key = f"{float(c.hours_per_day):g}"
+            per_day.setdefault(key, {}).setdefault(
+                dtp, round(day_usable_minutes(d, settings, float(c.hours_per_day), kinds)
+                           / 60.0, 2))
+    return {
+        "model": "availability",
+        "phase": phase_kind, "phase_name": phase_name,
+        "first_day": days[0].isoformat() if days else None,
+        "last_day": days[-1].isoformat() if days else None,
+        "days": len(days), "workdays": types.get("workday", 0),
+        "weekend_days": types.get("weekend", 0), "holidays": hol, "make_up_workdays": make_up,
+        "kinds": kinds,
+        "windows": {k: {dtp: list(settings.windows.get(k, {}).get(dtp, []))
+                        for dtp in ("workday", "weekend")} for k in kinds},
+        "cadre_windows": {dtp: list(settings.cadre_windows.get(dtp, []))
+                          for dtp in ("workday", "weekend")},
+        "cadre_hours": dict(settings.cadre_hours),
+        "service_min": {k: settings.service_of(k) for k in kinds},
+        "travel": {"mode": settings.mode, "speed_kmh": settings.speed_kmh(settings.mode),
+                   "detour": settings.detour},
+        "usable_h_per_day": per_day,
+        "cadres": {c.ext_id: {"days_available": int(c.days_available or 0),
+                              "days_counted": len(days_of[c.ext_id]),
+                              "hours_per_day": float(c.hours_per_day),
+                              "usable_h": round(cap_of[c.ext_id] / 60.0, 2),
+                              "hours_x_days_h": round(float(c.hours_per_day)
+                                                      * len(days_of[c.ext_id]), 2)}
+                   for c in planned},
+        "rule": "capacity = per day of the phase, the minutes in which a target of the "
+                "township's kinds can be visited (the union of the kinds' windows of that "
+                "day type within the cadres' daily window), capped by the cadre's hours of "
+                "that day type; over the cadre's best days_available days of the phase",
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -335,7 +431,12 @@ class AreaPlanResult:
     workload (service, travel, must-go), capacity, capacity share, balance, commute and
     the lock. ``figures`` are the independent checker's figures; ``violations`` the rules
     it found broken (empty for a sound plan); ``shortfall`` None or the cadre-hours
-    missing with the grids at risk; ``mustgo`` the coverage of each must-go rule.
+    missing with the grids at risk; ``mustgo`` the coverage of each must-go rule;
+    ``capacity`` how the cadres' capacity was counted (the availability model: the
+    phase's days by type, holidays and 调休, windows, hours, service minutes, travel, and
+    per cadre its days counted and usable hours against hours × days; ``{"model":
+    "hours_x_days"}`` for a plan stored before); ``forecast`` None, or the forecast of the
+    phase when asked for (:func:`zoufang.campaign.forecast.forecast_campaign`).
     """
 
     plan_id: int
@@ -363,6 +464,8 @@ class AreaPlanResult:
     warnings: list[str]
     areas: list[dict[str, Any]] = field(default_factory=list)
     previous_id: int | None = None
+    capacity: dict[str, Any] = field(default_factory=dict)
+    forecast: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -382,6 +485,19 @@ class AreaPlanResult:
                  f"workload {self.workload_h:.1f} h, capacity {self.capacity_h:.1f} h; "
                  f"solved in {self.solve_s:.1f} s (limit {self.time_limit_s:g} s, seed "
                  f"{self.seed})"]
+        cap = self.capacity or {}
+        if cap.get("model") == "availability":
+            hxd = sum(c["hours_x_days_h"] for c in cap.get("cadres", {}).values())
+            extra = (f", {len(cap['holidays'])} holidays" if cap.get("holidays") else "") + \
+                (f", {len(cap['make_up_workdays'])} 调休 workdays"
+                 if cap.get("make_up_workdays") else "")
+            lines.append(
+                f"capacity = usable visiting time: {cap['phase_name']} {cap['first_day']}–"
+                f"{cap['last_day']} ({cap['workdays']} workdays, {cap['weekend_days']} "
+                f"weekend days{extra}); per day the target windows within the cadres' "
+                f"window, capped by the hours of the day type; each cadre's best "
+                f"days_available days; {self.capacity_h:.1f} h usable of {hxd:.1f} h "
+                "of hours × days")
         if areas and self.areas:
             lines.append(f"{'区':>4} {'cadre':<22} {'rank':<6} {'tgts':>5} {'load h':>7} "
                          f"{'cap h':>6} {'bal':>7} {'commute':>8}  grids")
@@ -492,6 +608,7 @@ def _result(session: Session, row: AreaPlan, camp: Campaign) -> AreaPlanResult:
     cadres = {c.id: c for c in session.scalars(select(Cadre).where(Cadre.id.in_(ids)))}
     figures = dict(row.figures or {})
     violations = list(figures.pop("violations", []))
+    capacity = dict(figures.pop("capacity", None) or {"model": "hours_x_days"})
     return AreaPlanResult(
         plan_id=row.id, campaign=camp.name, township=town.name if town else "",
         kind=row.kind, status=row.status,
@@ -502,7 +619,7 @@ def _result(session: Session, row: AreaPlan, camp: Campaign) -> AreaPlanResult:
         workload_h=round(row.workload_min / 60, 2), capacity_h=round(row.capacity_min / 60, 2),
         figures=figures, violations=violations, shortfall=row.shortfall,
         mustgo=list(row.mustgo or []), churn=row.churn, left_out=dict(row.left_out or {}),
-        warnings=list(row.warnings or []),
+        warnings=list(row.warnings or []), capacity=capacity,
         areas=[_area_dict(a, None if a.cadre_id is None else cadres.get(a.cadre_id))
                for a in areas],
         previous_id=row.previous_id)
@@ -618,6 +735,7 @@ def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaSolution,
     figures = {k_: _num(v) for k_, v in chk.as_row().items()}
     figures["mustgo"] = {r: list(v) for r, v in chk.mustgo.items()}
     figures["violations"] = list(chk.violations)
+    figures["capacity"] = inp.capacity
     shortfall = None
     if plan.shortfall is not None:
         sf = plan.shortfall

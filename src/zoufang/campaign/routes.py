@@ -9,8 +9,11 @@ attempts they are offered as a phone/WeChat visit, issues reported back to the r
 and awaiting the rating become revisits of the cadre who owns them), plans each cadre in
 a process pool (:func:`zoufang.planner.schedule.plan_cadre`), checks every schedule with
 the independent checker, and stores the plan as the current one of the phase (the one
-before is kept as ``superseded``). A cadre whose planning fails is stored as failed with
-the error; the others' routes are kept.
+before is kept as ``superseded``). When the search gives a cadre no route (an
+error, a crash, nothing found within the time limit under load) the cadre gets its checked
+greedy schedule instead, counted in the plan's ``figures["fallback"]``; a cadre is stored
+as failed, with the reason, only when no checked schedule exists. The others' routes are
+kept.
 
 :func:`load_settings`/:func:`save_settings` keep the campaign's routing settings.
 """
@@ -35,6 +38,7 @@ from sqlalchemy.orm import Session
 from zoufang import _errors
 from zoufang._errors import Problem, ValidationError
 from zoufang._util import mp_context
+from zoufang.campaign.phases import PHASE_ALIASES, PLAN_PHASES, plan_phase
 from zoufang.campaign.store import (
     AreaPlan,
     AreaTarget,
@@ -54,7 +58,7 @@ from zoufang.campaign.store import (
     VisitArea,
     local_now,
 )
-from zoufang.campaign.store.lookup import LookupRefused, phase_of, resolve_campaign
+from zoufang.campaign.store.lookup import LookupRefused, resolve_campaign
 from zoufang.campaign.visits import SETTLED_OUTCOMES
 from zoufang.gis.travel import TravelModel
 from zoufang.planner.schedule import (
@@ -64,15 +68,17 @@ from zoufang.planner.schedule import (
     StopTarget,
     check_schedule,
     plan_cadre,
+    plan_cadre_baseline,
     slot_of,
 )
 
 __all__ = ["PHASES", "RoutePlanResult", "RoutesInputError", "cadre_jobs", "load_settings",
            "plan_routes", "save_settings", "solve_jobs", "travel_model"]
 
-#: Phases that can be routed: the visit phase (its concentrated push when it has one),
-#: the push alone, and the revisit phase (回访).
-PHASES = ("visit", "push", "revisit")
+#: Phases that can be routed (:data:`zoufang.campaign.phases.PLAN_PHASES`, one vocabulary
+#: for every command): the whole visit phase (走访排查), the concentrated push inside it
+#: (集中走访), and the revisit phase (回访).
+PHASES = tuple(PLAN_PHASES)
 
 
 class RoutesInputError(ValidationError):
@@ -146,12 +152,10 @@ class _Read:
 
 
 def _phase(camp: Campaign, kind: str) -> Phase:
-    # ``visit`` routes the concentrated push when the campaign has one (issue 14 gives
-    # every command one phase vocabulary).
-    if kind == "visit" and any(p.kind == "push" for p in camp.phases):
-        kind = "push"
+    # One phase vocabulary (campaign/phases.py): ``visit`` is the whole 走访排查 phase here
+    # as in the area plan and the forecast; ``push`` the concentrated push inside it.
     try:
-        return phase_of(camp, kind)
+        return plan_phase(camp, kind)
     except LookupRefused as exc:
         raise RoutesInputError(exc.summary, exc.problems) from None
 
@@ -359,14 +363,66 @@ def _init_worker(settings: ScheduleSettings, travel: TravelModel) -> None:
     _WORKER["travel"] = travel
 
 
+def _report(rep: Any) -> dict[str, Any]:
+    return {"ok": rep.ok, "violations": [str(v) for v in rep.violations[:20]],
+            "n_violations": len(rep.violations), "window_violations": rep.window_violations,
+            "checked_distance_m": round(rep.distance_m, 1)}
+
+
+def _routed(sched: CadreSchedule) -> int:
+    return sum(len(d.stops) for d in sched.days)
+
+
+def _fallback(job: CadreJob, settings: ScheduleSettings, travel: TravelModel, why: str
+              ) -> tuple[CadreSchedule, dict[str, Any]] | None:
+    """Return the cadre's checked greedy schedule, when the search gave it nothing usable.
+
+    The nearest-neighbour schedule (:func:`~zoufang.planner.schedule.plan_cadre_baseline`,
+    the search's own starting point) checked by the independent checker; None when it
+    cannot be built or the checker finds a violation (the cadre then stays failed).
+    """
+    try:
+        sched = plan_cadre_baseline(job, settings, travel, with_lines=True)
+        rep = check_schedule(job, settings, sched, travel)
+    except Exception:  # noqa: BLE001 - the caller keeps the cadre failed with its reason
+        return None
+    if not rep.ok:
+        return None
+    sched.status = "ok"
+    sched.message = f"search gave no route ({why}); checked greedy schedule kept"
+    sched.figures = {**sched.figures, "config": "greedy", "fallback": "greedy"}
+    return sched, _report(rep)
+
+
 def _solve_one(job: CadreJob, time_limit_s: float) -> tuple[CadreSchedule, dict[str, Any]]:
+    """Plan and check one cadre; never a cadre without a route when a checked one exists.
+
+    When the search raises, fails, or returns no route at all for a cadre with targets,
+    the checked greedy schedule is kept instead (``figures["fallback"] = "greedy"``);
+    "failed" stays for a cadre that truly cannot be scheduled, with the reason.
+    """
     settings, travel = _WORKER["settings"], _WORKER["travel"]
-    sched = plan_cadre(job, settings, travel, time_limit_s=time_limit_s)
-    rep = check_schedule(job, settings, sched, travel)
-    return sched, {"ok": rep.ok, "violations": [str(v) for v in rep.violations[:20]],
-                   "n_violations": len(rep.violations),
-                   "window_violations": rep.window_violations,
-                   "checked_distance_m": round(rep.distance_m, 1)}
+    why = ""
+    sched: CadreSchedule | None = None
+    try:
+        sched = plan_cadre(job, settings, travel, time_limit_s=time_limit_s)
+    except Exception as exc:  # noqa: BLE001 - the greedy schedule or the reason is kept
+        why = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if sched is not None and sched.status != "ok":
+        why = sched.message or sched.status
+    elif sched is not None and sched.figures.get("config") == "greedy":
+        sched.figures = {**sched.figures, "fallback": "greedy"}   # the search's own
+    elif sched is not None and job.targets and _routed(sched) == 0:
+        why = "the search routed none of the cadre's targets"
+    if why:
+        fb = _fallback(job, settings, travel, why)
+        if fb is not None and (sched is None or sched.status != "ok"
+                               or _routed(fb[0]) > _routed(sched)):
+            return fb
+        if sched is None:
+            return _failed(job, f"{why}; no checked greedy schedule either")
+    assert sched is not None
+    return sched, _report(check_schedule(job, settings, sched, travel))
 
 
 def _failed(job: CadreJob, message: str) -> tuple[CadreSchedule, dict[str, Any]]:
@@ -404,12 +460,15 @@ def solve_jobs(jobs: Sequence[CadreJob], settings: ScheduleSettings, travel: Tra
                     continue
                 except Exception as exc:  # noqa: BLE001 - kept with the cadre, never lost
                     tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                    out[job.cadre_ext_id] = _failed(job, tb)
+                    out[job.cadre_ext_id] = _fallback(job, settings, travel, tb) or \
+                        _failed(job, f"{tb}; no checked greedy schedule either")
                 if on_done is not None:
                     on_done(job.cadre_ext_id, out[job.cadre_ext_id][0])
         if isolate and broken:
             for job in broken:
-                out[job.cadre_ext_id] = _failed(job, "the planning process crashed")
+                fb = _fallback(job, settings, travel, "the planning process crashed")
+                out[job.cadre_ext_id] = fb or _failed(
+                    job, "the planning process crashed; no checked greedy schedule either")
                 if on_done is not None:
                     on_done(job.cadre_ext_id, out[job.cadre_ext_id][0])
             broken = []
@@ -465,7 +524,8 @@ class RoutePlanResult:
             f"Route plan {self.plan_id} of {self.campaign}, {self.phase_name} "
             f"{self.first_day}–{self.last_day} (from {self.as_of:%Y-%m-%d %H:%M}), "
             f"travel {self.travel}",
-            f"  cadres {len(self.cadres)} (failed {self.figures.get('failed', 0)}), targets "
+            f"  cadres {len(self.cadres)} (failed {self.figures.get('failed', 0)}, "
+            f"greedy fallback {self.figures.get('fallback', 0)}), targets "
             f"{self.n_targets}: routed {self.n_routed}, left out {self.n_left_out} "
             f"({reasons or 'none'}), distance {self.distance_m / 1000:.1f} km, solved in "
             f"{self.solve_s:.1f} s",
@@ -544,7 +604,7 @@ def _store(store: Store, rd: _Read, settings: ScheduleSettings, travel: TravelMo
                          warnings=list(rd.warnings))
         s.add(plan)
         s.flush()
-        n_routed = n_left = n_failed = n_viol = n_win = 0
+        n_routed = n_left = n_failed = n_viol = n_win = n_fallback = 0
         dist = 0.0
         for ext, (cid, cname) in sorted(rd.cadre_rows.items()):
             sched, rep = results.get(ext, (None, {}))
@@ -563,6 +623,7 @@ def _store(store: Store, rd: _Read, settings: ScheduleSettings, travel: TravelMo
                             figures={**rep, **sched.figures})
             s.add(rc)
             n_failed += sched.status != "ok"
+            n_fallback += sched.figures.get("fallback") == "greedy"
             n_viol += int(rep.get("n_violations", 0))
             n_win += int(rep.get("window_violations", 0))
             for d in sched.days:
@@ -602,12 +663,14 @@ def _store(store: Store, rd: _Read, settings: ScheduleSettings, travel: TravelMo
             n_left += sum(c.n_left_out for c in others)
             dist += sum(c.distance_m for c in others)
             n_failed += sum(c.status != "ok" for c in others)
+            n_fallback += sum((c.figures or {}).get("fallback") == "greedy" for c in others)
             plan.n_targets += sum(c.n_targets for c in others)
         plan.n_cadres = len(s.scalars(select(RouteCadre.id)
                                       .where(RouteCadre.plan_id == plan.id)).all())
         plan.n_routed, plan.n_left_out, plan.distance_m = n_routed, n_left, dist
         plan.n_failed = n_failed
         plan.figures = {"phase_name": rd.phase_name, "failed": n_failed,
+                        "fallback": n_fallback,
                         "violations": n_viol, "window_violations": n_win,
                         "reasons": dict(reasons), "days": len(rd.days),
                         "only_cadre": only_cadre}
@@ -660,8 +723,9 @@ def plan_routes(store: Store, *, township: str | None = None, campaign: str | No
     Parameters
     ----------
     phase
-        ``visit`` (the concentrated push's days when the campaign has one, else the visit
-        phase), ``push`` or ``revisit``.
+        ``visit`` (the whole 走访排查 phase), ``push`` (the concentrated push 集中走访 inside
+        it) or ``revisit`` (回访); the Chinese names are aliases
+        (:mod:`zoufang.campaign.phases`).
     cadre
         Re-plan only this cadre (id/工号); the others' routes are copied from the
         current plan.
@@ -686,6 +750,7 @@ def plan_routes(store: Store, *, township: str | None = None, campaign: str | No
         Naming what is wrong (no such phase, no visit areas, bad options); nothing stored.
     """
     problems: list[Problem] = []
+    phase = PHASE_ALIASES.get(phase, phase)
     if phase not in PHASES:
         problems.append(_errors.problem("options", f"Expected one of {', '.join(PHASES)}.", "phase",
                                  phase))

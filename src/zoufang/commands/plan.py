@@ -14,6 +14,14 @@ as ``{"ok": false, "error": ..., "errors": [...], "status": 1}``.
   (with both, re-pair the cadre with area N first).
 - ``plan show [--area N]``: the current plan (with ``--area``, that area's targets).
 - ``plan publish --out FILE.xlsx|FILE.csv [--masked]``: the arrangement table (安排表).
+- ``plan forecast [--phase visit|push|revisit] [--as-of T]``: can the phase reach 100 %?
+  Per cadre (area), village and township: targets, reachable, left out and why, the
+  extra cadre-days needed, what would close the gap (:mod:`zoufang.campaign.forecast`).
+  ``plan areas`` prints the same forecast for its phase (``forecast`` in ``--json``).
+
+``--phase`` means the same in every command (:mod:`zoufang.campaign.phases`): ``visit``
+the whole 走访排查 phase, ``push`` the concentrated push 集中走访 inside it, ``revisit``
+回访.
 
 ``plan publish`` writes one line to the audit log (user ``cli``; ``personal`` unless
 ``--masked``), and so does ``plan show --area N`` (it prints the area's residents'
@@ -36,6 +44,7 @@ from zoufang.commands._common import (
     TOWNSHIP_OPTION,
     open_cli_store,
     pad,
+    parse_datetime,
     rpad,
     run,
 )
@@ -121,8 +130,8 @@ def plan_group() -> None:
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seed: the same data and seed give the same plan.")
 @click.option("--phase", default="visit", show_default=True,
-              help="Phase whose length caps the cadres' days: visit (走访排查) or push "
-                   "(集中走访, the 10-day push).")
+              help="Phase whose days make the cadres' capacity: visit (the whole 走访排查 "
+                   "phase) or push (集中走访, the concentrated push inside it).")
 @click.option("--create-campaign", is_flag=True,
               help="Create the campaign --campaign with the default phases if it is new.")
 @click.option("--year", default=None, type=int,
@@ -158,9 +167,57 @@ def plan_areas_cmd(time_limit: float, seed: int, phase: str, create_campaign: bo
                 _create_campaign(store, township, campaign, year)
             res = plan_campaign(store, township=township, campaign=campaign,
                                 time_limit_s=time_limit, seed=seed, phase=phase)
+            fc = _plan_forecast(store, township, campaign, res.phase_kind or phase)
         finally:
             store.dispose()
-        return res.to_dict(), _areas_text(res)
+        payload = res.to_dict()
+        payload["forecast"] = fc.to_dict() if fc is not None else None
+        text = _areas_text(res) + ("" if fc is None else "\n" + fc.summary())
+        return payload, text
+
+    run(as_json, go)
+
+
+def _plan_forecast(store: Any, township: str | None, campaign: str | None,
+                   phase: str) -> Any:
+    """Return the forecast of the plan's phase (None for a phase not forecast)."""
+    from zoufang.campaign.forecast import forecast_campaign
+    from zoufang.campaign.phases import PLAN_PHASES
+
+    if phase not in PLAN_PHASES:
+        return None
+    return forecast_campaign(store, township=township, campaign=campaign, phase=phase)
+
+
+@plan_group.command("forecast")
+@click.option("--phase", default="visit", show_default=True,
+              help="visit (the whole 走访排查 phase), push (集中走访) or revisit (回访).")
+@click.option("--as-of", "as_of", default=None, metavar="'YYYY-MM-DD HH:MM'",
+              help="Forecast from this local moment (visits recorded before it count). "
+                   "Default: the phase's first day.")
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
+def plan_forecast_cmd(phase: str, as_of: str | None, campaign: str | None,
+                      township: str | None, db_url: str | None, as_json: bool) -> None:
+    """Can this phase reach 100 %? The cadres' usable time against their areas' work.
+
+    The same availability model as the area plan and the route planner (target windows
+    by kind and day type, the cadres' daily window and hours, holidays and 调休, service
+    minutes and travel): per cadre, how many targets of its area it can reach in the
+    phase, how many are left out and why, the extra cadre-days needed.
+    """
+    def go() -> tuple[dict[str, Any], str]:
+        from zoufang.campaign.forecast import forecast_campaign
+
+        store = open_cli_store(db_url)
+        try:
+            fc = forecast_campaign(store, township=township, campaign=campaign, phase=phase,
+                                   as_of=parse_datetime(as_of, option="as_of"))
+        finally:
+            store.dispose()
+        return fc.to_dict(), fc.summary()
 
     run(as_json, go)
 

@@ -46,6 +46,7 @@ from zoufang.commands._common import (
     open_cli_store,
     pad,
     parse_date,
+    parse_datetime,
     rpad,
     run,
 )
@@ -53,19 +54,6 @@ from zoufang.commands.plan import DASK_OPTION, fanout_cmd  # noqa: I001 - issue 
 
 __all__ = ["COMMANDS", "plan_routes_cmd", "route_export_cmd", "route_settings_cmd",
            "route_show_cmd"]
-
-
-def _parse_as_of(text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt)
-        except ValueError:
-            continue
-    raise ValidationError("routes not planned", [Problem(
-        "options", None, "as_of", 'Expected "YYYY-MM-DD HH:MM" or "YYYY-MM-DD" (local time).',
-        value=repr(text))])
 
 
 def _routes_text(res: Any) -> str:
@@ -88,8 +76,8 @@ def _routes_text(res: Any) -> str:
               "are kept from the current plan.")
 @click.option("--phase", default="visit", show_default=True,
               type=click.Choice(["visit", "push", "revisit"]),
-              help="visit: the concentrated push's days if the campaign has one, else the "
-                   "visit phase; revisit: 回访 of issues awaiting the resident's rating.")
+              help="visit: the whole 走访排查 phase; push: the concentrated push (集中走访) "
+                   "inside it; revisit: 回访 of issues awaiting the resident's rating.")
 @click.option("--time-limit", "time_limit", default=2.0, show_default=True, type=float,
               help="Search seconds per cadre.")
 @click.option("--as-of", "as_of", default=None, metavar="'YYYY-MM-DD HH:MM'",
@@ -115,7 +103,8 @@ def plan_routes_cmd(cadre: str | None, phase: str, time_limit: float, as_of: str
     if township == "all" or "," in (township or "") or dask:  # issue 16: many townships
         fanout_cmd("routes", db_url, township, dask, as_json,
                    {"campaign": campaign, "phase": phase, "time_limit_s": time_limit,
-                    "as_of": _parse_as_of(as_of), "roads": roads, "workers": workers,
+                    "as_of": parse_datetime(as_of, option="as_of"), "roads": roads,
+                    "workers": workers,
                     "actor": "cli"})
         return
     def go() -> tuple[dict[str, Any], str]:
@@ -125,7 +114,8 @@ def plan_routes_cmd(cadre: str | None, phase: str, time_limit: float, as_of: str
         try:
             res = plan_routes(store, township=township, campaign=campaign, phase=phase,
                               cadre=cadre, time_limit_s=time_limit,
-                              as_of=_parse_as_of(as_of), workers=workers, roads=roads,
+                              as_of=parse_datetime(as_of, option="as_of"), workers=workers,
+                              roads=roads,
                               actor="cli",
                               revisit_targets=[t.strip() for t in targets.split(",")
                                                if t.strip()] if targets else None)

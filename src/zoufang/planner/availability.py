@@ -9,8 +9,10 @@ day type, the cadres' daily window, the hours a cadre is out per day type, holid
 the travel mode's speed, or a figure measured on the roads).
 
 A day's usable minutes for a kind are the overlap of the kind's windows with the cadre's
-window (a piece counts only if one whole service fits in it), capped by the cadre's
-hours of that day type. A cadre's capacity over a mix of kinds is filled greedily, day by
+window (a piece counts only if one whole service fits in it) within the best single
+stretch of the cadre's hours of that day type (a day out is one stretch from leaving the
+base to coming back, waiting between windows included, as the route planner's
+``max_duration``). A cadre's capacity over a mix of kinds is filled greedily, day by
 day, scarcest kind first, every visit consuming its service plus travel from both the
 kind's minutes and the day's budget — the same order of magnitude a route solver reaches,
 without solving routes: it is an upper bound the routes approach, not a promise.
@@ -28,8 +30,8 @@ from dataclasses import dataclass, field
 
 from zoufang.planner.schedule.settings import ScheduleSettings, day_type
 
-__all__ = ["CadreCapacity", "DayBudget", "cadre_capacity", "day_budgets", "phase_days",
-           "travel_minutes_per_visit", "usable_minutes"]
+__all__ = ["CadreCapacity", "DayBudget", "best_days", "cadre_capacity", "day_budgets",
+           "day_usable_minutes", "phase_days", "travel_minutes_per_visit", "usable_minutes"]
 
 
 def phase_days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -40,6 +42,37 @@ def phase_days(start: dt.date, end: dt.date) -> list[dt.date]:
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
     lo, hi = max(a[0], b[0]), min(a[1], b[1])
     return (lo, hi) if lo < hi else None
+
+
+def _covered(spans: Sequence[tuple[int, int]], lo: float, hi: float) -> float:
+    """Minutes of ``[lo, hi]`` covered by the union of ``spans``."""
+    clipped = [(max(float(a), lo), min(float(b), hi)) for a, b in spans]
+    return float(_union_length([(a, b) for a, b in clipped if a < b]))
+
+
+def _best_span(spans: Sequence[tuple[int, int]], win: tuple[int, int], length: float) -> float:
+    """Return the most minutes of ``spans`` one stretch of ``length`` minutes in ``win`` covers.
+
+    A cadre's day out is one stretch from leaving the base to coming back, at most its
+    hours long (the route planner's ``max_duration`` counts the waiting too): with 6 h
+    at a weekend, households at home 09:00-12:00 and 14:00-18:00 give 240 minutes, not
+    420. The best stretch starts at a span's start or ends at a span's end (or at the
+    window's edges).
+    """
+    if not spans:
+        return 0.0
+    lo_w, hi_w = float(win[0]), float(win[1])
+    if length >= hi_w - lo_w:
+        return _covered(spans, lo_w, hi_w)
+    starts = {lo_w, hi_w - length}
+    for a, b in spans:
+        starts.add(float(a))
+        starts.add(float(b) - length)
+    best = 0.0
+    for st in starts:
+        st = min(max(st, lo_w), hi_w - length)
+        best = max(best, _covered(spans, st, st + length))
+    return best
 
 
 @dataclass(frozen=True)
@@ -55,8 +88,9 @@ class DayBudget:
         Minutes the cadre can spend out this day: its window capped by its hours.
     usable_min
         Per kind, minutes in which visits of that kind can take place (each window ∩
-        the cadre's window that holds at least one whole service), capped by the
-        budget; 0 when the kind is never available that day.
+        the cadre's window that holds at least one whole service) within the best one
+        stretch of ``budget_min`` minutes (a day out is one stretch, waiting included);
+        0 when the kind is never available that day.
     """
 
     day: dt.date
@@ -85,12 +119,9 @@ def day_budgets(days: Iterable[dt.date], settings: ScheduleSettings, hours_per_d
         usable: dict[str, float] = {}
         for k in kinds:
             svc = settings.service_of(k)
-            tot = 0.0
-            for w in settings.kind_windows(k, dtype):
-                ov = _overlap(w, win)
-                if ov is not None:
-                    tot += float(ov[1] - ov[0]) if ov[1] - ov[0] >= svc else 0.0
-            usable[k] = min(tot, budget)
+            pieces = [ov for w in settings.kind_windows(k, dtype)
+                      if (ov := _overlap(w, win)) is not None and ov[1] - ov[0] >= svc]
+            usable[k] = min(_best_span(pieces, win, budget), budget)
         out.append(DayBudget(day, dtype, budget, usable))
     return out
 
@@ -140,7 +171,8 @@ class CadreCapacity:
 
 def cadre_capacity(demand: Mapping[str, int], days: Sequence[dt.date],
                    settings: ScheduleSettings, hours_per_day: float,
-                   travel_min: float | Mapping[str, float] = 0.0) -> CadreCapacity:
+                   travel_min: float | Mapping[str, float] = 0.0,
+                   day_overhead_min: float = 0.0) -> CadreCapacity:
     """Fill a cadre's days with its ``demand`` (targets per kind), scarcest kind first.
 
     Parameters
@@ -155,6 +187,10 @@ def cadre_capacity(demand: Mapping[str, int], days: Sequence[dt.date],
         The cadre's own hours per day (``settings.cadre_hours`` overrides per day type).
     travel_min
         Minutes of travel per visit, one figure or one per kind.
+    day_overhead_min
+        Minutes each day out costs before any visit (the way from the base to the area
+        and back): taken from the day's budget and from every kind's usable minutes
+        (the cadre must be back within its window), on the days the cadre goes out.
 
     Returns
     -------
@@ -172,13 +208,15 @@ def cadre_capacity(demand: Mapping[str, int], days: Sequence[dt.date],
     left = {k: int(demand[k]) for k in kinds}
     open_min = {k: sum(b.usable_min[k] for b in budgets) for k in kinds}
     order = sorted(kinds, key=lambda k: (open_min[k], k))
+    over = max(0.0, float(day_overhead_min))
     for b in budgets:
-        day_left = b.budget_min
+        day_left = b.budget_min - over
         for k in order:
             if left[k] <= 0 or b.usable_min[k] <= 0:
                 continue
             c = cost(k)
-            fit = int(min(b.usable_min[k], day_left) // c) if c > 0 else left[k]
+            room = min(b.usable_min[k] - over, day_left)
+            fit = int(max(0.0, room) // c) if c > 0 else left[k]
             n = min(fit, left[k])
             if n <= 0:
                 continue
@@ -201,7 +239,7 @@ def cadre_capacity(demand: Mapping[str, int], days: Sequence[dt.date],
             plain = dataclasses.replace(settings, holidays=(), workdays=())
             (b,) = day_budgets([sample], plain, hours_per_day, kinds)
             per_day = min(b.budget_min,
-                          sum(b.usable_min[k] for k in kinds if left[k] > 0))
+                          sum(b.usable_min[k] for k in kinds if left[k] > 0)) - over
             if per_day > 0 and (best is None or per_day > best[0]):
                 best = (per_day, dtype)
         if best is not None:
@@ -210,21 +248,78 @@ def cadre_capacity(demand: Mapping[str, int], days: Sequence[dt.date],
     return res
 
 
+def _union_length(spans: Iterable[tuple[float, float]]) -> float:
+    """Minutes covered by the union of ``spans`` (overlaps counted once)."""
+    total: float = 0
+    end: float | None = None
+    lo: float = 0
+    for a, b in sorted(spans):
+        if end is None or a > end:
+            if end is not None:
+                total += end - lo
+            lo, end = a, b
+        else:
+            end = max(end, b)
+    if end is not None:
+        total += end - lo
+    return total
+
+
+def day_usable_minutes(day: dt.date, settings: ScheduleSettings, hours_per_day: float,
+                       kinds: Iterable[str]) -> float:
+    """Minutes of ``day`` in which a cadre can visit a target of any of ``kinds``.
+
+    The union, over the kinds, of each kind's windows of the day's type ∩ the cadre's
+    window (a piece counts only if one whole visit of that kind fits in it), within the
+    best single stretch of the day's budget (the cadre's hours of that day type, at most
+    its window; ``settings.cadre_hours`` overrides the cadre's own hours, as the route
+    builder does): a day out is one stretch, waiting between windows included.
+    """
+    dtype = day_type(day, settings)
+    win = settings.cadre_window(dtype)
+    hours = settings.cadre_hours.get(dtype) or hours_per_day
+    if win is None or hours <= 0:
+        return 0.0
+    budget = float(min(win[1] - win[0], hours * 60.0))
+    pieces = []
+    for k in kinds:
+        svc = settings.service_of(k)
+        for w in settings.kind_windows(k, dtype):
+            ov = _overlap(w, win)
+            if ov is not None and ov[1] - ov[0] >= svc:
+                pieces.append(ov)
+    return min(budget, _best_span(pieces, win, budget))
+
+
+def best_days(days: Sequence[dt.date], settings: ScheduleSettings, hours_per_day: float,
+              kinds: Iterable[str], max_days: int | None = None) -> list[dt.date]:
+    """Return the days a cadre with ``max_days`` of the phase's ``days`` would work.
+
+    The route planner lets such a cadre visit on any of the phase's days, at most
+    ``max_days`` of them (``CadreJob.max_days``), and its search keeps the days that hold
+    the most visits; so the availability model counts the cadre's best ``max_days`` days
+    — most usable minutes first, the earlier day first among equals — returned in date
+    order. All days when ``max_days`` is None or covers the phase.
+    """
+    kinds = list(kinds)
+    if max_days is None or max_days >= len(days):
+        return list(days)
+    ranked = sorted(days, key=lambda d: (-day_usable_minutes(d, settings, hours_per_day,
+                                                             kinds), d))
+    return sorted(ranked[:max(0, max_days)])
+
+
 def usable_minutes(days: Sequence[dt.date], settings: ScheduleSettings, hours_per_day: float,
                    kinds: Iterable[str], max_days: int | None = None) -> float:
     """Minutes a cadre can really spend visiting targets of ``kinds`` over ``days``.
 
-    Per day: the minutes in which any of the kinds can be visited (the largest of the
-    kinds' usable minutes, a lower bound of their union), capped by the day's budget.
-    This is the area planner's capacity under the availability model, in place of
-    ``hours x 60 x days``. With ``max_days`` (a cadre available fewer days than the
-    phase has) only its best ``max_days`` days count, as the route planner lets it
-    work any of the phase's days up to that many.
+    Per day, :func:`day_usable_minutes`: the union of the kinds' windows within the
+    cadre's window, capped by the day's budget. This is the area planner's capacity
+    under the availability model, in place of ``hours x 60 x days`` (the area is not
+    known before it is planned, so every kind of the township counts). With
+    ``max_days`` (a cadre available fewer days than the phase has) only its best
+    ``max_days`` days count (:func:`best_days`).
     """
     kinds = list(kinds)
-    per_day = sorted((min(b.budget_min, max((b.usable_min[k] for k in kinds), default=0.0))
-                      for b in day_budgets(days, settings, hours_per_day, kinds)),
-                     reverse=True)
-    if max_days is not None:
-        per_day = per_day[:max(0, max_days)]
-    return float(sum(per_day))
+    chosen = best_days(days, settings, hours_per_day, kinds, max_days)
+    return float(sum(day_usable_minutes(d, settings, hours_per_day, kinds) for d in chosen))

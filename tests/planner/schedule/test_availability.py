@@ -58,3 +58,48 @@ def test_usable_minutes_is_the_area_capacity() -> None:
     rules = dataclasses.replace(EVENING_ONLY, holidays=("2024-03-06",))
     assert usable_minutes(WEEK, rules, 8.0, ["household"]) == 720.0
     assert usable_minutes(WEEK, rules, 2.0, ["household"]) == 480.0   # 4 × 120
+
+
+def test_a_cadres_window_is_the_union_of_the_kinds_windows() -> None:
+    """A workday holds the union of the kinds' windows within the cadre's window.
+
+    Households 18:00-21:00 ∪ enterprises 15:00-17:30 (their 14:00-17:30 within the
+    cadre's 15:00-21:00) = 330 min, within the 360-min window and 8 h; the largest kind
+    alone (180) would undercount; with 3 h the day is capped at 180.
+    """
+    from zoufang.planner.availability import day_usable_minutes, usable_minutes
+    kinds = ["household", "enterprise"]
+    assert day_usable_minutes(MON, EVENING_ONLY, 8.0, kinds) == 330.0
+    assert day_usable_minutes(MON, EVENING_ONLY, 3.0, kinds) == 180.0
+    assert usable_minutes(WEEK, EVENING_ONLY, 8.0, kinds) == 5 * 330.0
+    # overlapping windows count once: shops 09:00-21:00 cover the households' evening
+    assert day_usable_minutes(MON, ScheduleSettings(), 8.0, ["household", "shop"]) == 360.0
+
+
+def test_best_days_of_a_cadre_with_fewer_days_than_the_phase() -> None:
+    """A cadre with fewer days than the phase counts its best days.
+
+    Default rules, a cadre of 3 h with 2 days in Mon 4 - Sun 10 March 2024: its best
+    days are the weekend: 6 h out (the settings' weekend hours) in one stretch, which
+    covers at most 240 min of the households' 09:00-12:00 and 14:00-18:00 within the
+    cadres' 09:00-18:00 (12:00-18:00, or 09:00-15:00), against 180 min on a workday
+    evening: 480 min in all.
+    """
+    from zoufang.planner.availability import best_days, usable_minutes
+    week = phase_days(MON, MON + dt.timedelta(days=6))
+    kinds = ["household"]
+    assert best_days(week, ScheduleSettings(), 3.0, kinds, 2) == [dt.date(2024, 3, 9),
+                                                                  dt.date(2024, 3, 10)]
+    assert usable_minutes(week, ScheduleSettings(), 3.0, kinds, max_days=2) == 480.0
+    assert best_days(week, ScheduleSettings(), 3.0, kinds, 9) == week
+    # without the weekend override every day holds 3 h: the earliest two
+    plain = dataclasses.replace(ScheduleSettings(), cadre_hours={"workday": None,
+                                                                 "weekend": None})
+    assert best_days(week, plain, 3.0, kinds, 2) == [MON, MON + dt.timedelta(days=1)]
+
+
+def test_a_days_way_out_and_back_costs_every_day_out() -> None:
+    """180 evening minutes less a 30-min way out and back: 150 // 20 = 7 visits, not 9."""
+    cap = cadre_capacity({"household": 20}, [MON], EVENING_ONLY, 3.0, day_overhead_min=30.0)
+    assert cap.total_reachable == 7 and cap.left_out == {"days_full": 13}
+    assert cap.extra_days == 2                          # 13 × 20 = 260 min / 150 a day

@@ -19,12 +19,23 @@ from flask import (
     url_for,
 )
 
-from zoufang._errors import ValidationError
+from zoufang._errors import Problem, ValidationError
 from zoufang.campaign import route_exports as rx
 from zoufang.campaign.store.db import StoreBusy
+from zoufang.vocab import LEFT_OUT_REASONS
 from zoufang.web import forms, maps
 from zoufang.web import queries as q
-from zoufang.web.context import basemap, parse_day, planning, popup_url, store, viewer
+from zoufang.web.context import (
+    BadArgument,
+    basemap,
+    parse_day,
+    phase_arg,
+    plan_job_options,
+    planning,
+    popup_url,
+    store,
+    viewer,
+)
 from zoufang.web.errors import NotFound, cap_problems
 from zoufang.web.i18n import labels, t
 from zoufang.web.responses import XLSX, day_file_response, download
@@ -76,9 +87,16 @@ def home() -> str:
 def import_page() -> Any:
     """Upload a file of targets, grids or cadres; the CLI's importer and report.
 
-    The upload is held to the app's upload limits (:func:`zoufang.web.forms.import_upload`);
-    a refusal lists the first ``ERROR_MAX_PROBLEMS`` problems and counts the rest.
+    The page is a wizard (:mod:`zoufang.web.import_wizard`): the chosen file is previewed
+    (``/planner/import/preview``), each column's meaning can be corrected, the file
+    checked (``/planner/import/validate``) and then imported here with the meanings
+    chosen (form fields ``columns``, ``header_row``), which are remembered for the
+    township and kind of file. The upload is held to the app's upload limits
+    (:func:`zoufang.web.forms.import_upload`); a refusal lists the first
+    ``ERROR_MAX_PROBLEMS`` problems and counts the rest.
     """
+    from zoufang.web import import_wizard as wiz
+
     v = viewer()
     report = refused = None
     if request.method == "POST":
@@ -87,14 +105,26 @@ def import_page() -> Any:
         with store().session() as s:
             town = q.township(s, v)
             tname = town.name if town else ""
+            tid = town.id if town else None
         if up is None or not up.filename:
             flash(t("file") + ": ?", "error")
         else:
             try:
+                columns = wiz.parse_columns(request.form.get("columns"))
+                header_row = _header_row(request.form.get("header_row"))
+                options: dict[str, Any] = {"columns": columns}
+                if kind != "grids":
+                    options["header_row"] = header_row
+                if kind == "targets" and request.form.get("default_kind"):
+                    options["kind"] = request.form["default_kind"]
                 report = forms.import_upload(
                     store(), v, tname, kind, up.filename, up.stream,
                     crs=request.form.get("crs") or None,
-                    skip_invalid=bool(request.form.get("skip_invalid")))
+                    skip_invalid=bool(request.form.get("skip_invalid")), options=options)
+                if tid is not None:
+                    with store().session() as s:
+                        wiz.remember(s, tid, kind, report.get("columns") or {},
+                                     header_row, v.name)
                 flash(t("import_ok"), "ok")
             except StoreBusy:
                 raise  # 503 with Retry-After (zoufang.web.app)
@@ -103,7 +133,97 @@ def import_page() -> Any:
                                               current_app.config["ERROR_MAX_PROBLEMS"])
                 refused = {"summary": exc.summary, "problems": problems, "more": more}
                 flash(t("import_refused"), "error")
-    return render_template("planner/import.html", report=report, refused=refused)
+    from zoufang.vocab import KINDS
+
+    return render_template("planner/import.html", report=report, refused=refused,
+                           import_labels=labels(*IMPORT_LABELS), kinds=KINDS)
+
+
+#: Labels of the import wizard's script.
+IMPORT_LABELS = ("import_preview", "import_meaning", "import_not_used", "import_header_row",
+                 "import_rows_total", "import_check", "import_checked_ok",
+                 "import_checked_bad", "import_rejects_csv", "import_remembered", "row",
+                 "column", "message", "problem_value", "import_problems_file",
+                 "import_default_kind", "kind", "file_kind", "targets")
+
+
+def _header_row(text: str | None) -> int | None:
+    if not text or not text.strip():
+        return None
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValidationError("header_row", [Problem(
+            "upload", None, "header_row", "表头行应为正整数（表头所在的行号）",
+            code="bad_header_row", value=text)])
+    return int(text)
+
+
+def _wizard_json(fn: Any) -> Response:
+    """Run one wizard step; answer JSON, a refusal in the one error shape (400)."""
+    from flask import jsonify
+
+    from zoufang.web.errors import error_body
+
+    try:
+        return jsonify({"ok": True, **fn()})
+    except StoreBusy:
+        raise
+    except ValidationError as exc:
+        problems, _more = cap_problems(exc.problems, current_app.config["ERROR_MAX_PROBLEMS"])
+        resp = jsonify(error_body(400, exc.summary, problems))
+        resp.status_code = 400
+        return resp
+
+
+def _wizard_upload() -> Any:
+    """Return the wizard's uploaded file, or refuse the step when none was chosen."""
+    up = request.files.get("file")
+    if up is None or not up.filename:
+        raise ValidationError("no file", [Problem("upload", None, "file",
+                                                  "请选择要导入的文件", code="missing")])
+    return up
+
+
+@bp.post("/import/preview")
+def import_preview() -> Response:
+    """Preview an upload: header row, each column's meaning, the first rows (JSON)."""
+    from zoufang.web import import_wizard as wiz
+
+    def work() -> dict[str, Any]:
+        up = _wizard_upload()
+        kind = request.form.get("kind", "")
+        remembered: dict[str, str] = {}
+        with store().session() as s:
+            town = q.township(s, viewer())
+            if town is not None and kind in wiz.SPECS:
+                remembered, _row = wiz.load_mapping(s, town.id, kind)
+        return {"preview": wiz.preview(
+            kind, up.filename, up.stream,
+            columns=wiz.parse_columns(request.form.get("columns")),
+            header_row=_header_row(request.form.get("header_row")), remembered=remembered)}
+
+    return _wizard_json(work)
+
+
+@bp.post("/import/validate")
+def import_validate() -> Response:
+    """Check an upload with the meanings chosen, writing nothing (JSON; rejects as CSV)."""
+    from zoufang.web import import_wizard as wiz
+
+    def work() -> dict[str, Any]:
+        up = _wizard_upload()
+        kind = request.form.get("kind", "")
+        with store().session() as s:
+            town = q.township(s, viewer())
+            tname = town.name if town else ""
+        report = wiz.validate(
+            store(), viewer(), tname, kind, up.filename, up.stream,
+            columns=wiz.parse_columns(request.form.get("columns")),
+            header_row=_header_row(request.form.get("header_row")),
+            crs=request.form.get("crs") or None,
+            default_kind=request.form.get("default_kind") or None)
+        return {"report": report}
+
+    return _wizard_json(work)
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -113,21 +233,51 @@ def plan() -> Any:
     jobs = planning()
     if request.method == "POST":
         try:
-            limit = float(request.form.get("time_limit_s")
-                          or current_app.config["PLAN_TIME_LIMIT_S"])
-            job = jobs.start(v.township_id, user=v.name, time_limit_s=limit,
-                             seed=int(request.form.get("seed") or 0))
-        except ValueError as exc:
-            flash(str(exc), "error")
+            limit, seed = plan_job_options(request.form.get("time_limit_s"),
+                                           request.form.get("seed"))
+        except BadArgument as exc:
+            flash(exc.summary, "error")
             return redirect(url_for("planner.plan"))
+        job = jobs.start(v.township_id, user=v.name, time_limit_s=limit, seed=seed)
         return redirect(url_for("planner.plan", job=job.id))
     job = jobs.get(request.args.get("job", "")) or jobs.latest_job(v.township_id)
     if job is not None and job.township_id != v.township_id:
         job = None
     view = jobs.latest(v.township_id)
+    res = view.result if view else None
+    forecast, no_forecast = _plan_forecast(v.township_id, res)
     return render_template("planner/plan.html", job=job.to_dict() if job else None,
-                           plan=view.result if view else None,
+                           plan=res, forecast=forecast, no_forecast=no_forecast,
+                           reason_labels={k: v[0] if q_lang_zh() else v[1]
+                                          for k, v in LEFT_OUT_REASONS.items()},
                            default_limit=current_app.config["PLAN_TIME_LIMIT_S"])
+
+
+def q_lang_zh() -> bool:
+    """Return True when the page is shown in Chinese."""
+    from zoufang.web.i18n import current_lang
+
+    return current_lang() == "zh"
+
+
+def _plan_forecast(township_id: int | None, res: Any) -> tuple[Any, str | None]:
+    """Return the forecast of the shown plan's phase (issue 14), or why there is none."""
+    from zoufang.campaign.forecast import _forecast
+    from zoufang.campaign.phases import PLAN_PHASES
+    from zoufang.campaign.store import Campaign
+    from zoufang.campaign.store.lookup import newest_campaign_id
+
+    if res is None or township_id is None or (res.phase_kind or "visit") not in PLAN_PHASES:
+        return None, None
+    try:
+        with store().session() as s:
+            cid = newest_campaign_id(s, township_id)
+            camp = s.get(Campaign, cid) if cid is not None else None
+            if camp is None:
+                return None, None
+            return _forecast(s, camp, res.phase_kind or "visit", None), None
+    except ValidationError as exc:
+        return None, exc.summary
 
 
 @bp.post("/locks/<cadre_id>")
@@ -156,10 +306,7 @@ _ROUTE_PHASES = ("visit", "push", "revisit")
 
 
 def _route_phase() -> str:
-    phase = request.args.get("phase") or "visit"
-    if phase not in _ROUTE_PHASES:
-        raise ValueError(f"phase was {phase!r}; expected one of {', '.join(_ROUTE_PHASES)}")
-    return phase
+    return phase_arg(_ROUTE_PHASES, "visit") or "visit"
 
 
 @bp.get("/routes")
