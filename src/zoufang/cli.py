@@ -16,13 +16,14 @@ and name the file, row, field and reason; with ``--json`` they are printed as
 | ``ledger ...`` (and ``report measures|weekly|export``) | :mod:`zoufang.commands.ledger` |
 | ``user ...`` | :mod:`zoufang.commands.users` |
 | ``demo``, ``serve`` | :mod:`zoufang.commands.demo` |
+| ``targets list|show``, ``vocab ranks|tags`` | :mod:`zoufang.commands.targets` |
 """
 
 from __future__ import annotations
 
 import click
 
-from zoufang.commands import data, demo, issue, ledger, plan, routes, users, visit
+from zoufang.commands import data, demo, issue, ledger, plan, routes, targets, users, visit
 
 __all__ = ["main"]
 
@@ -34,7 +35,7 @@ def main() -> None:
 
 
 for _cmd in (*data.COMMANDS, plan.plan_group, visit.visit_group, issue.issue_group,
-             ledger.ledger_group, users.user_group, *demo.COMMANDS):
+             ledger.ledger_group, users.user_group, *demo.COMMANDS, *targets.COMMANDS):
     main.add_command(_cmd)
 for _cmd in routes.COMMANDS:
     plan.plan_group.add_command(_cmd)

@@ -19,10 +19,17 @@ Only text is neutralised: numbers (``-3``, ``2.5``), dates and empty cells are w
 they are. Text that merely looks like a number or a phone (``"-3"``, ``"+86 138…"``) is
 text and is neutralised too, as OWASP advises: in a CSV it then reads ``'+86 138…``. The
 project writes no formulas of its own.
+
+Reading goes the other way (:func:`cell_text`): a cell of a workbook an office sends is
+turned into the text its writer sees — an id or a phone stored as an Excel number comes
+back as its digits (``13812345678``, never ``1.3812345678E+10`` or ``13812345678.0``),
+and the leading zeros a number format such as ``000000`` shows (户编号 ``000123``) are
+put back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -30,8 +37,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from openpyxl import Workbook
 
-__all__ = ["FORMULA_TRIGGERS", "csv_cell", "csv_frame", "csv_row", "is_formula_like",
-           "neutralise_workbook"]
+__all__ = ["FORMULA_TRIGGERS", "cell_text", "csv_cell", "csv_frame", "csv_row",
+           "is_formula_like", "neutralise_workbook"]
 
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP).
 FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -81,3 +88,39 @@ def neutralise_workbook(wb: Workbook) -> int:
                     cell.quotePrefix = True
                     n += 1
     return n
+
+
+#: A number format that shows a whole number padded with zeros, with optional quoted
+#: literal text around it: ``000000``, ``"H"0000``, ``0000"号"``.
+_ZERO_FORMAT: Final = re.compile(r'^(?:"([^"]*)")?(0+)(?:"([^"]*)")?$')
+
+
+def cell_text(value: Any, number_format: str | None = None) -> str | None:
+    """Return a spreadsheet cell's value as the text its writer sees, or ``None`` if empty.
+
+    Whole numbers come back as their digits (an 11-digit phone stored as a float is
+    ``"13812345678"``); a zero-padding number format (``000000``) puts the leading
+    zeros back (``123`` → ``"000123"``); dates come back in ISO form; text is stripped.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        if value.is_integer() and abs(value) < 1e21:
+            value = int(value)
+        else:
+            return repr(value)
+    if isinstance(value, int):
+        text = str(value)
+        if number_format and value >= 0:
+            m = _ZERO_FORMAT.match(number_format.split(";", 1)[0].strip())
+            if m:
+                text = (m.group(1) or "") + text.zfill(len(m.group(2))) + (m.group(3) or "")
+        return text
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    s = str(value).strip()
+    return s or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -64,3 +65,64 @@ def test_report_on_empty_store(tmp_path: Path) -> None:
     """`report` on an empty store says what to do instead of failing."""
     r = CliRunner().invoke(main, ["report", "--db", f"sqlite:///{tmp_path / 'e.sqlite'}"])
     assert r.exit_code == 1 and "import grids, targets and cadres first" in r.output
+
+
+def test_import_office_workbook_then_targets_list_and_show(grids_file: Path,
+                                                           tmp_path: Path) -> None:
+    """A 花名册 imports by CLI; `targets list/show` show what was stored, free tags too."""
+    from ..campaign.imports.test_office_files import huamingce
+
+    db = f"sqlite:///{tmp_path / 'z.sqlite'}"
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "grids", str(grids_file), "--db", db]).exit_code == 0
+    r = runner.invoke(main, ["import", "targets", str(huamingce(tmp_path / "花名册.xlsx")),
+                             "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "4 new" in r.output and "CRS gcj02" in r.output
+    assert "header read from row 3–4" in r.output and "id=户编号" in r.output
+    assert "kept as free tags" in r.output and "残疾人家庭" in r.output
+    r = runner.invoke(main, ["targets", "list", "--db", db, "--tag", "残疾人家庭", "--json"])
+    out = json.loads(r.output)
+    assert out["total"] == 1 and out["targets"][0]["id"] == "000123"
+    assert out["targets"][0]["phone"] == "138****5678"
+    assert out["targets"][0]["tag_labels"] == ["困难户", "残疾人家庭"]
+    r = runner.invoke(main, ["targets", "list", "--db", db, "--tag", "低保户", "--json"])
+    assert json.loads(r.output)["total"] == 3
+    r = runner.invoke(main, ["targets", "list", "--db", db, "--grid", "G3", "--json"])
+    assert [t["id"] for t in json.loads(r.output)["targets"]] == ["000007"]
+    r = runner.invoke(main, ["targets", "list", "--db", db, "--q", "东风社区"])
+    assert r.exit_code == 0 and "2 targets" in r.output and "000123" in r.output
+    r = runner.invoke(main, ["targets", "show", "000123", "--db", db, "--json", "--unmask"])
+    t = json.loads(r.output)["target"]
+    assert (t["phone"], t["name"], t["free_tags"], t["grid"]) == (
+        "13812345678", "张三", ["残疾人家庭"], "G1")
+    r = runner.invoke(main, ["targets", "show", "nope", "--db", db, "--json"])
+    assert r.exit_code == 1 and "no target 'nope'" in json.loads(r.output)["error"]
+
+
+def test_import_columns_option_and_vocab_ranks(grids_file: Path, tmp_path: Path,
+                                               monkeypatch: Any) -> None:
+    """--columns fixes a file the names do not; `vocab ranks --add` extends the ranks."""
+    db = f"sqlite:///{tmp_path / 'z.sqlite'}"
+    monkeypatch.setenv("ZOUFANG_VOCAB", str(tmp_path / "vocab.json"))
+    runner = CliRunner()
+    runner.invoke(main, ["import", "grids", str(grids_file), "--db", db])
+    c = write_csv(tmp_path / "c.csv", [["C1", "某", "首席专家", "3", "10"]],
+                  head=["人员代号", "姓名", "职级", "每日小时", "可用天数"])
+    r = runner.invoke(main, ["import", "cadres", str(c), "--db", db])
+    assert r.exit_code == 1 and "--columns id=人员代号" in r.output
+    r = runner.invoke(main, ["import", "cadres", str(c), "--db", db,
+                             "--columns", "id=人员代号"])
+    assert r.exit_code == 1 and "zoufang vocab ranks --add 首席专家=" in r.output
+    r = runner.invoke(main, ["vocab", "ranks", "--add", "首席专家=正科级", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["added"] == [{"name": "首席专家", "rank": "section",
+                                              "label": "正科级"}]
+    r = runner.invoke(main, ["import", "cadres", str(c), "--db", db,
+                             "--columns", "id=人员代号"])
+    assert r.exit_code == 0, r.output
+    assert "首席专家 → 正科级" in r.output
+    r = runner.invoke(main, ["vocab", "ranks", "--add", "某=大官"])
+    assert r.exit_code == 1 and "is no rank" in r.output
+    r = runner.invoke(main, ["vocab", "ranks"])
+    assert "四级调研员" in r.output and "首席专家" in r.output

@@ -32,6 +32,8 @@ def import_report_text(r: Any) -> str:
     if r.placement:
         lines.append("  placement: " + ", ".join(f"{k} {v}" for k, v in
                                                  sorted(r.placement.items())))
+    if getattr(r, "columns", None):
+        lines.append("  columns: " + ", ".join(f"{k}={h}" for k, h in r.columns.items()))
     lines.extend(f"  note: {n}" for n in r.notes)
     if r.problems:
         lines.append(f"  {len(r.problems)} warnings (kept rows):")
@@ -57,29 +59,39 @@ def import_report_text(r: Any) -> str:
               help="Metres within which a target outside every grid is snapped to it.")
 @click.option("--accept-crs", is_flag=True,
               help="targets: keep the given CRS even if another fits the grids far better.")
+@click.option("--columns", default=None, metavar="KEY=HEADER[,…]",
+              help="The meaning of columns the importer does not know by name, e.g. "
+                   "--columns id=grid_id,village=community.")
+@click.option("--header-row", type=click.IntRange(min=1), default=None, metavar="N",
+              help="CSV/Excel: the row holding the column names (default: found; a "
+                   "two-row header under it is joined).")
 @DB_OPTION
 @JSON_OPTION
 def import_cmd(kind: str, file: Path, crs: str | None, township: str | None,
                skip_invalid: bool, rejects: Path | None, target_kind: str | None,
                sheet: str | None, snap_tolerance: float, accept_crs: bool,
+               columns: str | None, header_row: int | None,
                db_url: str | None, as_json: bool) -> None:
     """Import targets, grids or cadres from CSV, Excel, GeoJSON, Shapefile or GeoPackage.
 
     The file lands whole or not at all: any invalid row refuses it, listing every
     problem (or use --skip-invalid). Re-importing is idempotent; ids (编号) are the key.
+    Title rows, a two-row header, blank rows and a signature footer are skipped; ranks
+    of 2019 and positions are read onto the rank ladder; unknown tags are kept as free
+    tags (see ``zoufang vocab``).
     """
     from zoufang.campaign.imports.importer import import_file
     from zoufang.campaign.store import open_store
 
     options: dict[str, Any] = dict(crs=crs, township=township, skip_invalid=skip_invalid,
-                                   rejects_path=rejects)
+                                   rejects_path=rejects, columns=columns)
     if kind == "targets":
         options.update(kind=target_kind, sheet=sheet, snap_tolerance_m=snap_tolerance,
-                       accept_crs=accept_crs)
+                       accept_crs=accept_crs, header_row=header_row)
     elif kind == "grids":
         options.update(snap_tolerance_m=snap_tolerance)
     else:
-        options.update(sheet=sheet)
+        options.update(sheet=sheet, header_row=header_row)
     try:
         store = open_store(db_url)
         report = import_file(store, kind, file, **options)

@@ -22,15 +22,17 @@ import io
 import math
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from zoufang._errors import Problem, ValidationError
 
 __all__ = ["LimitExceeded", "RawTable", "ReadLimits", "TABLE_SUFFIXES", "VECTOR_SUFFIXES",
-           "read_any", "read_table", "read_vector", "decode_text"]
+           "read_any", "read_table", "read_vector", "decode_csv", "decode_text"]
+
+T = TypeVar("T")
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".zip")
@@ -418,13 +420,16 @@ _SNIFF_CHARS = 8192
 _CLOCK_EVERY = 512
 
 
-def _read_csv(path: Path, lim: ReadLimits) -> RawTable:
-    """Stream a CSV file: UTF-8 (BOM or not) or UTF-16 by BOM, else UTF-8, then GB18030.
+def decode_csv(path: Path, parse: Callable[[IO[str]], T]) -> tuple[T, str]:
+    """Parse a CSV file with ``parse`` in the first encoding that decodes it.
+
+    UTF-8 (BOM or not) or UTF-16 by BOM, else UTF-8, then GB18030.
 
     A decoding error anywhere restarts the read in the next encoding; when none decodes
     the file, charset-normalizer guesses from the whole text (:func:`decode_text`).
+    Returns what ``parse`` made of the text and the encoding it was read in (``gbk``
+    when every character is in GBK, the usual case of GB18030).
     """
-    source = path.name
     with path.open("rb") as f:
         head = f.read(4)
     if head.startswith(b"\xef\xbb\xbf"):
@@ -436,14 +441,22 @@ def _read_csv(path: Path, lim: ReadLimits) -> RawTable:
     for encoding in encodings:
         try:
             with path.open("r", encoding=encoding, errors="strict", newline="") as stream:
-                table = _parse_csv(stream, source, lim, encoding)
+                parsed = parse(stream)
         except UnicodeError:
             continue
-        if encoding == "gb18030":  # GBK when every character is in GBK (the usual case)
-            table.encoding = "gbk" if _decodes_as(path, "gbk") else "gb18030"
-        return table
-    text, encoding = decode_text(path.read_bytes(), source)
-    return _parse_csv(io.StringIO(text, newline=""), source, lim, encoding)
+        if encoding == "gb18030":
+            encoding = "gbk" if _decodes_as(path, "gbk") else "gb18030"
+        return parsed, encoding
+    text, encoding = decode_text(path.read_bytes(), path.name)
+    return parse(io.StringIO(text, newline="")), encoding
+
+
+def _read_csv(path: Path, lim: ReadLimits) -> RawTable:
+    """Stream a CSV file in the encoding :func:`decode_csv` finds."""
+    table, encoding = decode_csv(
+        path, lambda stream: _parse_csv(stream, path.name, lim))
+    table.encoding = encoding
+    return table
 
 
 def _decodes_as(path: Path, encoding: str) -> bool:
@@ -481,7 +494,7 @@ class _Lines:
             yield line
 
 
-def _parse_csv(stream: IO[str], source: str, lim: ReadLimits, encoding: str) -> RawTable:
+def _parse_csv(stream: IO[str], source: str, lim: ReadLimits) -> RawTable:
     sample = stream.read(_SNIFF_CHARS)
     stream.seek(0)
     try:
@@ -538,7 +551,7 @@ def _parse_csv(stream: IO[str], source: str, lim: ReadLimits, encoding: str) -> 
         raise _csv_refused(source, line_no + 1, exc) from None
     if problems:
         raise ValidationError(f"{source}: malformed rows", problems)
-    return RawTable(source, headers, rows, numbers, encoding=encoding)
+    return RawTable(source, headers, rows, numbers)
 
 
 def _csv_refused(source: str, row: int, exc: csv.Error) -> ValidationError:

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import shapely
@@ -34,8 +36,12 @@ from zoufang.campaign.imports.columns import (
     CADRE_COLUMNS,
     GRID_COLUMNS,
     TARGET_COLUMNS,
+    Column,
+    header_crs,
     match_columns,
+    parse_columns_option,
 )
+from zoufang.campaign.imports.tables import iter_names, parse_coordinate, read_import_table
 from zoufang.campaign.store import (
     Cadre,
     DataProblem,
@@ -48,7 +54,7 @@ from zoufang.campaign.store import (
 )
 from zoufang.gis.crs import normalise_crs
 from zoufang.gis.points import check_points, parse_number
-from zoufang.gis.readers import RawTable, ReadLimits, read_any
+from zoufang.gis.readers import RawTable, ReadLimits
 from zoufang.privacy import mask_phone
 from zoufang.sheets import csv_row
 
@@ -81,6 +87,8 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     placement: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    header_row: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (problems as dicts)."""
@@ -104,6 +112,10 @@ def _phone(text: str | None) -> tuple[str | None, str | None]:
     if text is None:
         return None, None
     s = text.strip().replace(" ", "").replace("－", "-")
+    if _SHORTENED.match(s):
+        return s, _SHORTENED_MSG
+    if s.endswith(".0") and s[:-2].isdigit():  # a number exported with its float's ".0"
+        s = s[:-2]
     if s.startswith("+86"):
         s = s[3:]
     digits = s.replace("-", "")
@@ -117,6 +129,14 @@ def _phone(text: str | None) -> tuple[str | None, str | None]:
                "landline with area code (0xxx-xxxxxxx)")
 
 
+#: A number a spreadsheet shortened to scientific notation (1.38123E+10): digits lost.
+_SHORTENED: Final = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+_SHORTENED_MSG: Final = (
+    "the number was shortened to scientific notation by a spreadsheet and its digits "
+    "are lost; format the column as text (文本) in Excel, type the digits again (or import "
+    "the .xlsx itself) and save")
+
+
 @dataclass
 class _Rows:
     """Validated rows of one file: good ones (typed dicts) and problems by row."""
@@ -125,10 +145,28 @@ class _Rows:
     good_rows: list[int] = field(default_factory=list)
     errors: dict[int, list[Problem]] = field(default_factory=dict)  # by row number
     warnings: list[Problem] = field(default_factory=list)
+    #: How written values were read (e.g. ("低保户", "困难户")), counted.
+    read_as: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: Tags not in the vocabulary, kept as free tags: tag -> rows.
+    free_tags: dict[str, list[int]] = field(default_factory=dict)
 
     def error(self, p: Problem) -> None:
         assert p.row is not None
         self.errors.setdefault(p.row, []).append(p)
+
+
+def _checked_phone(text: str | None, src: str, number: int, header: str | None,
+                   rows: _Rows) -> str | None:
+    """Normalise a phone cell; keep a doubtful one with a warning, refuse a shortened one."""
+    phone, msg = _phone(text)
+    if msg == _SHORTENED_MSG:
+        rows.error(Problem(src, number, header, msg, code="shortened_number",
+                           value=mask_phone(text)))
+    elif msg:
+        rows.warnings.append(Problem(src, number, header, msg + "; kept as given",
+                                     severity="warning", code="bad_phone",
+                                     value=mask_phone(text)))
+    return phone
 
 
 def _refuse_or_reject(
@@ -166,6 +204,9 @@ def _duplicate_ids(table: RawTable, colmap: dict[str, str], rows: _Rows) -> None
         key = raw.get(header)
         if key is None:
             continue
+        if _SHORTENED.match(key):
+            rows.error(Problem(table.source, number, header, "id: " + _SHORTENED_MSG,
+                               code="shortened_number", value=key))
         if key in first:
             rows.error(Problem(table.source, number, header,
                                f"id {key!r} already used on row {first[key]}; ids must be "
@@ -230,10 +271,11 @@ def _points_from_table(table: RawTable, colmap: dict[str, str], rows: _Rows,
             for i, (number, raw) in enumerate(zip(table.row_numbers, table.rows,
                                                   strict=True)):
                 try:
-                    v = parse_number(raw.get(header))
+                    v = parse_coordinate(raw.get(header))
                 except ValueError:
                     rows.error(Problem(table.source, number, header,
-                                       "expected a number in decimal degrees (e.g. 116.397)",
+                                       "expected a number in decimal degrees (e.g. 116.397) "
+                                       "or degrees-minutes-seconds (e.g. 117°07′12.3″)",
                                        code="not_a_number", value=raw.get(header)))
                     continue
                 if v is not None:
@@ -331,6 +373,74 @@ def _store_row_warnings(session: Session, township_id: int, scope: str, source: 
             for p in warnings])
 
 
+@dataclass
+class _Opened:
+    """A file read and its headers matched: what every import starts from."""
+
+    table: RawTable
+    colmap: dict[str, str]
+    unused: list[str]
+    problems: list[Problem]
+    crs: Any
+    notes: list[str]
+
+
+def _open(path: Path, spec: tuple[Column, ...], *, crs: Any, sheet: str | int | None,
+          limits: ReadLimits | None, header_row: int | None,
+          columns: dict[str, str] | str | None, hints: str,
+          provided: frozenset[str] = frozenset()) -> _Opened:
+    """Read ``path`` through the shared reading layer and match its headers to ``spec``.
+
+    The CRS is ``crs``, else the file's own (vector files), else the one its coordinate
+    headers declare (``坐标（高德）`` → GCJ-02), else WGS-84.
+    """
+    overrides = parse_columns_option(columns) if isinstance(columns, str) else dict(columns or {})
+    table = read_import_table(path, names=[*iter_names(spec), *overrides.values()],
+                              sheet=sheet, limits=limits, header_row=header_row)
+    subnames = getattr(table, "subnames", {})
+    hrow = getattr(table, "header_row", None)
+    if table.geometries is not None:
+        provided = provided | {"lon", "lat"}
+    colmap, unused, problems = match_columns(
+        table.columns, spec, table.source, provided=provided, overrides=overrides,
+        subnames=subnames, hints=hints, header_row=hrow)
+    notes = list(table.notes)
+    if hrow is not None and (hrow != 1 or getattr(table, "header_rows", 1) != 1):
+        rows = getattr(table, "header_rows", 1)
+        notes.insert(0, f"header read from row {hrow}" + (f"–{hrow + 1}" if rows > 1 else ""))
+    if crs is None and table.crs is not None:
+        crs = table.crs
+    declared = {k: header_crs(colmap[k]) for k in ("lon", "lat") if k in colmap}
+    found = {v for v in declared.values() if v}
+    if table.geometries is None and len(found) > 1:
+        problems.append(Problem(
+            table.source, hrow, f"{colmap['lon']}/{colmap['lat']}",
+            f"the coordinate headers declare different systems ({', '.join(sorted(found))});"
+            " expected one CRS for both" + (" (or give --crs)" if hints == "cli" else ""),
+            code="crs_conflict"))
+    elif table.geometries is None and found:
+        (hint,) = found
+        if crs is None:
+            crs = hint
+            notes.append(f"CRS {hint} read from the header "
+                         f"{colmap.get('lon') or colmap.get('lat')}")
+        elif _crs_label(crs) != _crs_label(hint):
+            notes.append(f"CRS {_crs_label(crs)} as given, although the header "
+                         f"{colmap.get('lon') or colmap.get('lat')} says {hint}")
+    return _Opened(table, colmap, unused, problems, crs, notes)
+
+
+def _rows_text(numbers: list[int], limit: int = 5) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    more = f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
+    return ("row " if len(numbers) == 1 else "rows ") + shown + more
+
+
+def _counted(pairs: Counter[tuple[str, str]]) -> str:
+    return ", ".join(f"{a} → {b}" + (f" ({n} rows)" if n > 1 else "")
+                     for (a, b), n in pairs.most_common())
+
+
 def _crs_label(crs: Any) -> str:
     kind = normalise_crs(crs)
     return kind if isinstance(kind, str) else (kind.to_string())
@@ -363,18 +473,14 @@ def _validate_targets(table: RawTable, colmap: dict[str, str], unused: list[str]
             except ValueError as exc:
                 rows.error(Problem(src, number, colmap.get("kind", "--kind"), str(exc),
                                    code="bad_kind", value=kind_text))
-        phone, msg = _phone(v["phone"])
-        if msg:
-            rows.warnings.append(Problem(src, number, colmap["phone"], msg + "; kept as given",
-                                         severity="warning", code="bad_phone",
-                                         value=mask_phone(v["phone"])))
-        tags, unknown = vocab.parse_tags(v["tags"], allowed=vocab.TARGET_TAGS)
-        if unknown:
-            accepted = "、".join(n[0] for n in vocab.TARGET_TAGS.values())
-            rows.error(Problem(src, number, colmap["tags"],
-                               f"unknown tag(s) {'、'.join(unknown)}; expected tags among "
-                               f"{accepted}, separated by ; or 、", code="bad_tag",
-                               value=v["tags"]))
+        phone = _checked_phone(v["phone"], src, number, colmap.get("phone"), rows)
+        tags, unknown, synonyms = vocab.read_tags(v["tags"], allowed=vocab.TARGET_TAGS)
+        for written, code in synonyms:
+            rows.read_as[(written, vocab.TARGET_TAGS[code][0])] += 1
+        for free in unknown:  # kept as free tags, reported once per file
+            rows.free_tags.setdefault(free, []).append(number)
+            if free not in tags:
+                tags.append(free)
         if number in rows.errors:
             continue
         if not np.isfinite(lon[i]) and v["grid"] is None:
@@ -395,8 +501,9 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
                    township: str | None = None, skip_invalid: bool = False,
                    rejects_path: str | Path | None = None, kind: str | None = None,
                    sheet: str | int | None = None, snap_tolerance_m: float = 50.0,
-                   accept_crs: bool = False, limits: ReadLimits | None = None
-                   ) -> ImportReport:
+                   accept_crs: bool = False, limits: ReadLimits | None = None,
+                   columns: dict[str, str] | str | None = None, header_row: int | None = None,
+                   hints: str = "cli", dry_run: bool = False) -> ImportReport:
     """Import a targets file (households, enterprises, …) into ``store``.
 
     Parameters
@@ -419,6 +526,17 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
         Bounds on the file (rows, cell length, a zip's expanded size, a time to read
         and check it before writing; see :class:`zoufang.gis.readers.ReadLimits`);
         default none, as for the CLI.
+    columns
+        The meaning of columns the names do not give: key -> header, or the CLI's text
+        ``id=户编码,tags=人员类别`` (see :func:`~.columns.match_columns`).
+    header_row
+        The header's row number as the user sees it, instead of finding it
+        (:mod:`~.tables`).
+    hints
+        ``"cli"`` or ``"web"``: whether messages name CLI options or the web's choices.
+    dry_run
+        Check the file and stop before writing: the report lists every problem (errors
+        and warnings) and writes the rejected rows to ``rejects_path``; nothing is stored.
 
     Raises
     ------
@@ -430,20 +548,21 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
     from zoufang.campaign.imports.placement import check_datum, place_targets
 
     path = Path(path)
-    table = read_any(path, sheet=sheet, limits=limits)
-    if crs is None and table.crs is not None:
-        crs = table.crs
-    crs_label = _crs_label(crs)
     default_kind = None
     if kind is not None:
         default_kind = vocab.parse_kind(kind)
-    provided = frozenset({"lon", "lat"} if table.geometries is not None else set())
-    colmap, unused, file_problems = match_columns(table.columns, TARGET_COLUMNS, table.source,
-                                                  provided=provided)
+    opened = _open(path, TARGET_COLUMNS, crs=crs, sheet=sheet, limits=limits,
+                   header_row=header_row, columns=columns, hints=hints)
+    table, colmap, unused, file_problems = (opened.table, opened.colmap, opened.unused,
+                                            opened.problems)
+    crs = opened.crs
+    crs_label = _crs_label(crs)
     if "kind" not in colmap and default_kind is None:
-        file_problems.append(Problem(table.source, 1, None,
-                                     "no 类型/kind column; add one or give --kind household",
-                                     code="missing_column"))
+        file_problems.append(Problem(
+            table.source, getattr(table, "header_row", 1), None,
+            "no 类型/kind column; add one or give --kind household" if hints == "cli" else
+            "no 类型/kind column; add one or choose the kind of every row (全部为同一类型)",
+            code="missing_column"))
     if not file_problems and table.geometries is None and not ({"lon", "lat"} & set(colmap)):
         file_problems.append(Problem(
             table.source, 1, None, "no 经度/lon and 纬度/lat columns: targets need coordinates "
@@ -452,10 +571,23 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
     rows = _Rows() if file_problems else _validate_targets(table, colmap, unused,
                                                            crs, default_kind)
     report = ImportReport("targets", table.source, "", table.encoding, crs_label,
-                          len(table.rows))
+                          len(table.rows), notes=opened.notes, columns=dict(colmap),
+                          header_row=getattr(table, "header_row", None))
+    if rows.read_as:
+        report.notes.append(f"{colmap['tags']} read as: {_counted(rows.read_as)}")
+    if rows.free_tags:
+        listed = "; ".join(f"{t} ({_rows_text(n)})" for t, n in rows.free_tags.items())
+        rows.warnings.append(Problem(
+            table.source, None, colmap.get("tags"), "tags not in the vocabulary, kept as "
+            f"free tags (shown and filterable, not used by the must-go rules): {listed}",
+            severity="warning", code="free_tags"))
     report.rejects_file, report.rejected = _refuse_or_reject(
-        table, rows, file_problems, path, skip_invalid=skip_invalid,
+        table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+    if dry_run:
+        report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
+                           *rows.warnings]
+        return report
     if limits is not None:  # the time budget covers checking too, not only reading
         limits.check_time(table.source)
     for rec in rows.good:
@@ -526,11 +658,8 @@ def _validate_grids(table: RawTable, colmap: dict[str, str], unused: list[str],
             rows.error(Problem(src, number, colmap["village_tags"],
                                f"unknown village tag(s) {'、'.join(unknown)}; expected "
                                f"{accepted}", code="bad_tag", value=v["village_tags"]))
-        phone, msg = _phone(v["grid_worker_phone"])
-        if msg:
-            rows.warnings.append(Problem(src, number, colmap["grid_worker_phone"],
-                                         msg + "; kept as given", severity="warning",
-                                         code="bad_phone", value=mask_phone(phone)))
+        phone = _checked_phone(v["grid_worker_phone"], src, number,
+                               colmap.get("grid_worker_phone"), rows)
         if number in rows.errors:
             continue
         rows.good.append(dict(ext_id=v["id"], name=v["name"], geom=geom84,
@@ -544,29 +673,32 @@ def _validate_grids(table: RawTable, colmap: dict[str, str], unused: list[str],
 def import_grids(store: Store, path: str | Path, *, crs: Any = None,
                  township: str | None = None, skip_invalid: bool = False,
                  rejects_path: str | Path | None = None, snap_tolerance_m: float = 50.0,
-                 layer: str | None = None, limits: ReadLimits | None = None
-                 ) -> ImportReport:
+                 layer: str | None = None, limits: ReadLimits | None = None,
+                 columns: dict[str, str] | str | None = None, hints: str = "cli",
+                 dry_run: bool = False) -> ImportReport:
     """Import a grids file (GeoJSON, Shapefile or GeoPackage polygons) into ``store``.
 
     Invalid polygons are repaired (and reported); overlaps and gaps between grids are
     reported with their area and location; all targets are placed again afterwards.
     The township is ``township``, else the file's 乡镇 column when it names one, else the
-    only township in the store. ``limits`` bounds the file as in :func:`import_targets`.
+    only township in the store. ``limits``, ``columns`` and ``hints`` are as in
+    :func:`import_targets`.
     """
     from zoufang.campaign.imports.placement import place_targets, store_topology_problems
     from zoufang.gis.topology import check_grids
 
     path = Path(path)
-    table = read_any(path, limits=limits)
+    opened = _open(path, GRID_COLUMNS, crs=crs, sheet=None, limits=limits, header_row=None,
+                   columns=columns, hints=hints)
+    table = opened.table
     if table.geometries is None:
         raise ImportRefused(f"{table.source}: grids need polygons; expected GeoJSON, "
                             "Shapefile or GeoPackage",
                             [Problem(table.source, None, None, "not a vector file",
                                      code="format")])
-    if crs is None:
-        crs = table.crs or "wgs84"
+    crs = opened.crs or "wgs84"
     crs_label = _crs_label(crs)
-    colmap, unused, file_problems = match_columns(table.columns, GRID_COLUMNS, table.source)
+    colmap, unused, file_problems = opened.colmap, opened.unused, opened.problems
     rows = _Rows() if file_problems else _validate_grids(table, colmap, unused, crs)
     towns_in_file = {r["township"] for r in rows.good if r["township"]}
     if township is None and len(towns_in_file) == 1:
@@ -586,10 +718,14 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
         rows.good = [rows.good[i] for i in keep]
         rows.good_rows = [rows.good_rows[i] for i in keep]
     report = ImportReport("grids", table.source, "", table.encoding, crs_label,
-                          len(table.rows))
+                          len(table.rows), notes=opened.notes, columns=dict(colmap))
     report.rejects_file, report.rejected = _refuse_or_reject(
-        table, rows, file_problems, path, skip_invalid=skip_invalid,
+        table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+    if dry_run:
+        report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
+                           *rows.warnings]
+        return report
     if limits is not None:  # the time budget covers checking too, not only reading
         limits.check_time(table.source)
 
@@ -674,34 +810,52 @@ def _villages(session: Session, township_id: int, recs: list[dict[str, Any]]
 # --------------------------------------------------------------------------- cadres
 
 def _validate_cadres(table: RawTable, colmap: dict[str, str], unused: list[str],
-                     crs: Any) -> _Rows:
+                     crs: Any, extra_ranks: dict[str, str], hints: str) -> _Rows:
     rows = _Rows()
     src = table.source
     _duplicate_ids(table, colmap, rows)
     lon, lat = _points_from_table(table, colmap, rows, crs)
-    keys = ("id", "name", "rank", "unit", "phone", "hours_per_day", "days_available")
+    keys = ("id", "name", "rank", "position", "unit", "phone", "hours_per_day",
+            "days_available")
+    rank_header = colmap.get("rank") or colmap.get("position") or "级别"
     for i, (number, raw) in enumerate(zip(table.row_numbers, table.rows, strict=True)):
         v = _text_fields(table, colmap, raw, keys)
-        for key in ("id", "name", "rank", "hours_per_day", "days_available"):
+        for key in ("id", "name", "hours_per_day", "days_available"):
             if v[key] is None:
                 rows.error(Problem(src, number, colmap[key], f"{key} is empty; required",
                                    code="missing_value"))
+        if v["rank"] is None and v["position"] is None:
+            rows.error(Problem(src, number, rank_header, "rank is empty; required (级别/职级"
+                               + (" or 职务" if "position" in colmap else "") + ")",
+                               code="missing_value"))
         rank = None
-        if v["rank"] is not None:
-            try:
-                rank = vocab.parse_rank(v["rank"])
-            except ValueError as exc:
-                rows.error(Problem(src, number, colmap["rank"], str(exc), code="bad_rank",
-                                   value=v["rank"]))
+        readings = []
+        for key in ("rank", "position"):
+            written = v[key]
+            if written is None:
+                continue
+            reading = vocab.read_rank(written, extra=extra_ranks)
+            if reading is None:
+                fix = (f"add it with: zoufang vocab ranks --add {v[key]}=副科级 (its rank)"
+                       if hints == "cli" else "ask the administrator to add it to the "
+                       "vocabulary of ranks (职级对照表)")
+                rows.error(Problem(src, number, colmap[key], "unknown rank; expected a rank "
+                                   "of the ladder (科员, 副科级, 正科级, 副处级, 正处级 …), a "
+                                   "rank of 2019 (一级…四级调研员, 一级…四级主任科员, "
+                                   "一级/二级科员) or a position (镇长, 副镇长, 社区书记, "
+                                   f"社区两委 …); {fix}", code="bad_rank", value=v[key]))
+            else:
+                readings.append(reading)
+        if readings:
+            best = max(readings, key=lambda r: vocab.rank_level(r.code))
+            rank = best.code
+            for r in readings:
+                rows.read_as[(r.written, r.label)] += 1
         hours = _bounded(v["hours_per_day"], 0, 24, src, number, colmap["hours_per_day"],
                          "hours a day", rows)
         days = _bounded(v["days_available"], 0, 366, src, number, colmap["days_available"],
                         "days available", rows, integer=True)
-        phone, msg = _phone(v["phone"])
-        if msg:
-            rows.warnings.append(Problem(src, number, colmap["phone"], msg + "; kept as given",
-                                         severity="warning", code="bad_phone",
-                                         value=mask_phone(v["phone"])))
+        phone = _checked_phone(v["phone"], src, number, colmap.get("phone"), rows)
         if number in rows.errors:
             continue
         if hours == 0 or days == 0:
@@ -743,26 +897,45 @@ def _bounded(text: str | None, lo: float, hi: float, src: str, number: int, head
 def import_cadres(store: Store, path: str | Path, *, crs: Any = None,
                   township: str | None = None, skip_invalid: bool = False,
                   rejects_path: str | Path | None = None,
-                  sheet: str | int | None = None, limits: ReadLimits | None = None
-                  ) -> ImportReport:
+                  sheet: str | int | None = None, limits: ReadLimits | None = None,
+                  columns: dict[str, str] | str | None = None, header_row: int | None = None,
+                  hints: str = "cli", dry_run: bool = False) -> ImportReport:
     """Import the visiting cadres (rank, unit, base location, hours a day, days available).
 
-    ``limits`` bounds the file as in :func:`import_targets`.
+    The rank is read from the 级别/职级 column and the 职务 (position) column, whichever
+    names the higher rank (:func:`zoufang.vocab.read_rank`); the report's notes say how
+    each written rank was read. ``limits``, ``columns``, ``header_row`` and ``hints`` are
+    as in :func:`import_targets`.
     """
     path = Path(path)
-    table = read_any(path, sheet=sheet, limits=limits)
-    if crs is None and table.crs is not None:
-        crs = table.crs
+    opened = _open(path, CADRE_COLUMNS, crs=crs, sheet=sheet, limits=limits,
+                   header_row=header_row, columns=columns, hints=hints)
+    table, colmap, unused = opened.table, opened.colmap, opened.unused
+    if "position" in colmap:  # a position alone gives the rank
+        opened.problems = [p for p in opened.problems
+                           if not p.message.startswith("required column 级别/rank")]
+    file_problems = opened.problems
+    crs = opened.crs
     crs_label = _crs_label(crs)
-    provided = frozenset({"lon", "lat"} if table.geometries is not None else set())
-    colmap, unused, file_problems = match_columns(table.columns, CADRE_COLUMNS, table.source,
-                                                  provided=provided)
-    rows = _Rows() if file_problems else _validate_cadres(table, colmap, unused, crs)
+    try:
+        extra_ranks = vocab.deployment_ranks()
+    except ValueError as exc:
+        file_problems.append(Problem(table.source, None, None, str(exc), code="vocab"))
+        extra_ranks = {}
+    rows = _Rows() if file_problems else _validate_cadres(table, colmap, unused, crs,
+                                                          extra_ranks, hints)
     report = ImportReport("cadres", table.source, "", table.encoding, crs_label,
-                          len(table.rows))
+                          len(table.rows), notes=opened.notes, columns=dict(colmap),
+                          header_row=getattr(table, "header_row", None))
+    if rows.read_as:
+        report.notes.append("ranks read as: " + _counted(rows.read_as))
     report.rejects_file, report.rejected = _refuse_or_reject(
-        table, rows, file_problems, path, skip_invalid=skip_invalid,
+        table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+    if dry_run:
+        report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
+                           *rows.warnings]
+        return report
     if limits is not None:  # the time budget covers checking too, not only reading
         limits.check_time(table.source)
     with store.session() as session:

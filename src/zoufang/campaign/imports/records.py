@@ -29,6 +29,7 @@ from sqlalchemy import select
 from zoufang._errors import Problem
 from zoufang.campaign.imports.columns import Column, match_columns
 from zoufang.campaign.imports.importer import ImportRefused, ImportReport, _sha256
+from zoufang.campaign.imports.tables import iter_names, read_import_table
 from zoufang.campaign.issues import (
     CHANNELS,
     RESPONSIBILITIES,
@@ -49,9 +50,8 @@ from zoufang.campaign.store import (
     local_now,
 )
 from zoufang.campaign.store.lookup import LookupRefused, township_of
-from zoufang.campaign.visits import check_visit, parse_local_time
+from zoufang.campaign.visits import campaign_start, check_visit, parse_local_time
 from zoufang.gis.crs import to_wgs84
-from zoufang.gis.readers import read_any
 
 __all__ = ["ISSUE_COLUMNS", "VISIT_COLUMNS", "import_issues", "import_visits"]
 
@@ -129,8 +129,10 @@ def _run(session: Any, town: Township, kind: str, path: Path, table: Any, crs: s
 def _open(path: Path, sheet: str | int | None, columns: Any, kind: str, crs: str
           ) -> tuple[Any, dict[str, str], list[str], ImportReport]:
     """Read the file and match its headers; refuse it whole when a column is missing."""
-    table = read_any(path, sheet=sheet)
-    colmap, unused, problems = match_columns(table.columns, columns, table.source)
+    table = read_import_table(path, names=list(iter_names(columns)), sheet=sheet)
+    colmap, unused, problems = match_columns(
+        table.columns, columns, table.source, subnames=getattr(table, "subnames", {}),
+        header_row=getattr(table, "header_row", None))
     if problems:
         raise ImportRefused(f"{table.source}: refused, nothing imported", problems)
     rep = ImportReport(kind=kind, source=table.source, township="", encoding=table.encoding,
@@ -156,6 +158,7 @@ def import_visits(store: Store, path: str | Path, *, township: str | None = None
         cadres = dict(s.execute(select(Cadre.ext_id, Cadre.id).where(
             Cadre.township_id == town.id)).all())
         now = local_now()
+        earliest = campaign_start(s, campaign_id)
         recs: list[dict[str, Any]] = []
         for raw, n in zip(table.rows, table.row_numbers, strict=True):
             def cell(key: str, raw: dict[str, Any] = raw) -> str | None:
@@ -187,7 +190,8 @@ def import_visits(store: Store, path: str | Path, *, township: str | None = None
             parsed, more = check_visit(
                 source=src, row=n, mode=cell("mode") or "in_home", outcome=cell("outcome"),
                 at=at if at is not None else cell("at"), lon=lon, lat=lat,
-                four_ones=ones, channel=cell("channel") or "visit", now=now)
+                four_ones=ones, channel=cell("channel") or "visit", now=now,
+                earliest=earliest)
             for p in more:  # name the user's column, not the internal field
                 key = {"gps": "lon"}.get(p.field or "", p.field or "")
                 row_problems.append(Problem(src, n, colmap.get(key, p.field), p.message,

@@ -32,6 +32,7 @@ from zoufang.campaign.store.db import (
     open_store,
     resolve_db_url,
 )
+from zoufang.campaign.store.import_mappings import ImportMapping
 from zoufang.campaign.store.issues import Issue, IssueCase, IssueEvent, LedgerSettings
 from zoufang.campaign.store.jobs import PlanningJob
 from zoufang.campaign.store.models import (
@@ -58,7 +59,8 @@ from zoufang.campaign.store.visits import IntegrityFlag, SpotCheck, Visit
 
 __all__ = [
     "CHINA_TZ", "DEFAULT_DB_URL", "PLAN_STATUSES", "ROLES", "AreaPlan", "AreaTarget",
-    "AuditEntry", "Base", "PlanningJob", "Cadre", "Campaign", "DataProblem", "Grid", "ImportRun",
+    "AuditEntry", "Base", "PlanningJob", "Cadre", "Campaign", "DataProblem", "Grid",
+    "ImportMapping", "ImportRun",
     "IntegrityFlag", "Issue", "IssueCase", "IssueEvent", "LedgerSettings",
     "MustGoAssignment", "Phase", "RouteCadre", "RouteDay", "RouteLeftOut", "RoutePlan",
     "RouteSettings", "RouteStop", "SpotCheck", "Store", "Target", "Township", "User",
