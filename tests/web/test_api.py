@@ -218,6 +218,8 @@ def test_planning_job_locks_arrangement_and_my_area(web: Web) -> None:
     assert r.status_code == 404 and _is_error_shape(r.get_json(), 404)
     page = planner.get("/planner/plan").get_data(as_text=True)
     assert "🔒" in page and "areas-table" in page
+    # issue 14: capacity in usable visiting time, and the forecast of the plan's phase
+    assert 'id="capacity-model"' in page and 'id="forecast"' in page
     r = planner.delete("/api/v1/township/locks/C1", headers={"X-CSRF-Token": tok})
     assert r.get_json()["locks"] == []
     for fmt, magic in (("csv", "走访人员"), ("xlsx", "PK")):

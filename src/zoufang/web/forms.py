@@ -154,8 +154,13 @@ def _limit_refused(exc: LimitExceeded, what: str, name: str) -> ValidationError:
 def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
                   filename: str, data: bytes | IO[bytes], *, crs: str | None = None,
                   skip_invalid: bool = False,
-                  limits: UploadLimits | None = None) -> dict[str, Any]:
+                  limits: UploadLimits | None = None,
+                  options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Import an uploaded file with the CLI's importer (same checks, same errors).
+
+    ``options`` are more of the importer's options (``columns``, ``header_row``,
+    ``dry_run``: see :func:`zoufang.campaign.imports.importer.import_targets`), as the
+    import wizard (:mod:`zoufang.web.import_wizard`) sets them.
 
     ``data`` is the file's bytes or a binary stream of them. The upload is held to
     ``limits`` (default: the app's configuration, see :class:`UploadLimits`): its size,
@@ -200,7 +205,8 @@ def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
         options: dict[str, Any] = {"crs": crs or None, "township": township_name,
                                    "skip_invalid": skip_invalid,
                                    "rejects_path": Path(tmp) / "rejected.csv",
-                                   "limits": lim.reading()}
+                                   "limits": lim.reading(), "hints": "web",
+                                   **(options or {})}
         try:
             report = import_file(store, what, path, **options)
         except LimitExceeded as exc:

@@ -83,6 +83,23 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "crs": ("坐标系", "Coordinates"), "skip_invalid": ("跳过无效行", "Skip invalid rows"),
     "upload": ("上传", "Upload"), "import_ok": ("导入完成", "Imported"),
     "import_refused": ("导入被拒绝，未写入任何数据", "Import refused; nothing was written"),
+    # the import wizard (:mod:`zoufang.web.import_wizard`, templates/planner/import.html)
+    "import_preview": ("预览：前几行及每列的含义",
+                       "Preview: the first rows and each column's meaning"),
+    "import_meaning": ("含义", "Meaning"), "import_not_used": ("（不导入，保留在附加信息）",
+                                                           "(not used; kept as extra)"),
+    "import_header_row": ("表头行", "Header row"),
+    "import_rows_total": ("数据行数", "Data rows"),
+    "import_check": ("检查（不写入）", "Check (writes nothing)"),
+    "import_checked_ok": ("检查通过：可以导入", "Checked: ready to import"),
+    "import_checked_bad": ("检查发现问题（按行列出）", "Problems found (by row)"),
+    "import_rejects_csv": ("下载问题行 CSV", "Download the rejected rows (CSV)"),
+    "import_remembered": ("已套用本乡镇上次导入同类文件时选择的列含义",
+                          "The column meanings chosen last time for this kind of file are applied"),
+    "import_problems_file": ("文件问题", "Problems of the file"),
+    "import_default_kind": ("没有类型列时，全部为", "Without a kind column, every row is"),
+    "row": ("行", "Row"), "column": ("列", "Column"),
+    "problem_value": ("原值", "Value"),
     # upload limits (:func:`zoufang.web.forms.import_upload`) and a busy store
     "upload_too_large": ("上传的文件超过 {mb} MB 的上限，未导入任何数据。请拆分成几个较小的文件"
                          "分别上传，或在服务器上用命令行导入：zoufang import 类型 文件名",
@@ -239,6 +256,55 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "result_missing": ("请选择抽查结果（属实、不属实或无法联系）后再登记。",
                        "Choose the result (confirmed, not confirmed or unreachable) first."),
     "n_flags": ("疑点 {n} 条", "{n} flags"),
+    # the field cadre's phone app (templates/field/, static/js/field*.js)
+    "field.progress": ("进度", "Progress"), "field.visited": ("已走访", "Visited"),
+    "field.due": ("待走访", "Due"), "field.not_home": ("不在家待再访", "Not at home, retry"),
+    "field.today": ("今日", "Today"), "field.of": ("户中已访", "visited of"),
+    "field.search": ("搜索姓名、地址或门牌号", "Search name, address or door number"),
+    "field.no_match": ("没有符合的走访对象", "No target matches"),
+    "field.last_visit": ("上次走访", "Last visit"), "field.never": ("未走访", "Not yet visited"),
+    "field.open_card": ("查看", "Open"), "field.record": ("登记走访", "Record a visit"),
+    "field.by_number": ("按编号登记（不在路线上的对象）", "Record by number (not on the route)"),
+    "field.area_map": ("我的走访区域地图", "Map of my area"),
+    "field.stop_cards": ("今日走访点", "Today's stops"),
+    "field.no_route_today": ("今天没有走访路线，下面是下一个有路线的日子：{day}",
+                             "No route today; this is the next day with one: {day}"),
+    "field.expected": ("预计", "Expected"), "field.table": ("表格视图", "Table view"),
+    "field.who": ("住户", "Who lives there"), "field.raised_here": ("本户反映过的问题",
+                                                                  "Raised by this household"),
+    "field.raised_near": ("邻近住户反映过的问题", "Raised by the neighbours"),
+    "field.earlier_visits": ("以往走访", "Earlier visits"),
+    "field.back_route": ("返回路线", "Back to the route"),
+    "field.back_home": ("返回我的走访", "Back to my visits"),
+    "field.cadre": ("走访干部", "Cadre"), "field.target": ("走访对象", "Target"),
+    "field.gps": ("定位", "GPS"), "field.gps_wait": ("正在定位…", "Getting the GPS point…"),
+    "field.gps_ok": ("已定位，距走访对象 {m} 米", "GPS point taken, {m} m from the target"),
+    "field.gps_none": ("未取得定位：入户走访没有定位，保存后将标记核查",
+                       "No GPS point: the in-home visit will be flagged for checking"),
+    "field.gps_far": ("定位距走访对象 {m} 米（超过 {limit} 米），保存后将标记核查",
+                      "GPS point {m} m from the target (more than {limit} m): the visit "
+                      "will be flagged for checking"),
+    "field.gps_retry": ("重新定位", "Get GPS again"),
+    "field.add_issue": ("＋ 添加问题", "+ Add an issue"),
+    "field.remove_issue": ("删除此问题", "Remove this issue"),
+    "field.issues": ("群众反映的问题", "Issues raised"),
+    "field.pick_outcome": ("请先选择走访结果（已走访 / 不在家 / 拒访 / 空关）",
+                           "Choose the outcome first (visited / not at home / refused / "
+                           "vacant)"),
+    "field.fix": ("请按提示修改后再保存，已填写的内容都保留着：",
+                  "Fix the following and save again; everything you typed is kept:"),
+    "field.saved": ("已保存", "Saved"),
+    "field.queued": ("无网络，已存入手机待同步", "No network: kept on the phone, waiting to sync"),
+    "field.pending": ("{n} 条待同步", "{n} waiting to sync"),
+    "field.sync_now": ("立即同步", "Sync now"),
+    "field.sync_failed": ("{n} 条未能保存，请查看", "{n} could not be saved; have a look"),
+    "field.logout_pending": ("还有 {n} 条走访记录未同步，退出后将无法同步。确定退出吗？",
+                             "{n} visits are not synced yet and cannot be synced after "
+                             "logging out. Log out anyway?"),
+    "field.offline": ("当前无网络，显示的是手机上保存的内容", "Offline: showing what the phone "
+                      "keeps"),
+    "field.app_name": ("走访助手", "zoufang field"),
+    "field.visit_flagged": ("已标记核查", "Flagged for checking"),
     # the field cadre's route page (:func:`section` "route.")
     "route.route": ("路线", "Route"), "route.stops": ("走访点", "Stops"),
     "route.base": ("出发点", "Base"), "route.stop": ("站", "Stop"),
@@ -267,8 +333,9 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "stage_building": ("建立模型", "building"), "stage_solving": ("求解中", "solving"),
     "stage_checking": ("独立校验", "checking"), "stage_storing": ("保存结果", "storing"),
     "stage_done": ("完成", "done"), "stage_failed": ("失败", "failed"),
-    "phase_visit": ("走访阶段", "visit phase"), "phase_push": ("集中攻坚", "push"),
-    "phase_revisit": ("回访阶段", "revisit phase"),
+    "phase_visit": ("走访排查（全阶段）", "visit phase (走访排查, all of it)"),
+    "phase_push": ("集中走访", "concentrated push (集中走访)"),
+    "phase_revisit": ("回访", "revisit phase (回访)"),
     "routes.plan": ("规划路线", "Plan routes"), "routes.all_cadres": ("全部干部", "all cadres"),
     "routes.time_per_cadre": ("每名干部求解时间（秒）", "Search time per cadre (s)"),
     "routes.stale": ("路线已过时", "Routes are out of date"),
@@ -281,11 +348,42 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "routes.replan": ("重新规划路线", "Re-plan routes"),
     "routes.cadres_done": ("已完成干部", "cadres done"), "routes.phase": ("阶段", "Phase"),
     "routes.as_of": ("从此日起规划（空：现在）", "Plan from (empty: now)"),
-    "routes.bad_options": ("路线规划参数有误：阶段须为走访、集中攻坚或回访，"
+    "routes.bad_options": ("路线规划参数有误：阶段须为走访排查、集中走访或回访，"
                            "求解时间须在 0–3600 秒之间，日期格式为 年-月-日，请修改后重试",
                            "Bad route-planning options: the phase must be visit, push or "
                            "revisit, the search time between 0 and 3600 s and the date a "
                            "day; correct them and try again"),
+    # issue 14: the capacity model and the forecast on the planner's page
+    "capacity.title": ("可用时间怎么算", "How capacity is counted"),
+    "capacity.text": ("{phase}（{first}至{last}，工作日{workdays}天、"
+                      "休息日{weekend}天）：每天可走访的时间 = "
+                      "各类对象在家/在岗时段与干部外出时段的重合部分，"
+                      "不超过当天类型的外出小时数；每名干部按其可用天数"
+                      "取最有利的日子。共可用 {usable} 小时"
+                      "（按“小时×天数”为 {hxd} 小时）。",
+                      "{phase} ({first} to {last}, {workdays} workdays, {weekend} weekend "
+                      "days): each day, the time in which targets are at home or open within "
+                      "the cadres' window, capped by the hours of that day type; each cadre "
+                      "over its best days available. {usable} h usable in all ({hxd} h by "
+                      "hours × days)."),
+    "forecast.title": ("能否走访率100%？预测", "Can the phase reach 100 %? Forecast"),
+    "forecast.yes": ("能", "yes"), "forecast.no": ("不能", "no"),
+    "forecast.reachable": ("可走访", "reachable"), "forecast.left_out": ("走访不到", "left out"),
+    "forecast.extra_days": ("还需人·天", "extra cadre-days"),
+    "forecast.reasons": ("原因", "reasons"), "forecast.close_gap": ("怎么补", "to close the gap"),
+    "forecast.unavailable": ("无法预测：{why}", "No forecast: {why}"),
+    "bad_arg.day": ("地址中的 {name}=“{value}” 不是日期：请按 年-月-日 填写，如 2026-03-01，"
+                    "或从页面上的日期框选择。",
+                    "{name} was {value!r}; expected a date YYYY-MM-DD (e.g. 2026-03-01)."),
+    "bad_arg.plan_options": ("规划参数有误（{value}）：求解时间（time_limit_s）须为 1 至 {most} "
+                             "秒之间的数字，随机种子（seed）须为 0 至 {seed_max} 之间的整数"
+                             "（不填即为 0），请修改后重试。",
+                             "Bad planning options ({value}): time_limit_s must be a number "
+                             "from 1 to {most} seconds and seed a whole number from 0 to "
+                             "{seed_max} (empty: 0)."),
+    "bad_arg.phase": ("地址中的 {name}=“{value}” 不是可选的阶段：请从页面上的阶段列表中选择"
+                      "（{expected}）。",
+                      "{name} was {value!r}; expected one of {expected}."),
 }
 
 

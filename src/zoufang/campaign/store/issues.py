@@ -65,6 +65,8 @@ class Issue(Base):
     __tablename__ = "issues"
     __table_args__ = (
         Index("ix_issues_township_raised", "township_id", "raised_at"),
+        # the phone's id of an issue raised in the field app: a resent one lands once
+        Index("ux_issues_client_id", "client_id", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     township_id: Mapped[int] = mapped_column(ForeignKey("townships.id", ondelete="CASCADE"))
@@ -104,6 +106,7 @@ class Issue(Base):
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(), default=local_now)
+    client_id: Mapped[str | None] = mapped_column(String(64))
 
     events: Mapped[list[IssueEvent]] = relationship(
         back_populates="issue", order_by="IssueEvent.seq")

@@ -50,6 +50,8 @@ class Visit(Base):
         Index("ix_visits_township_at", "township_id", "at", "cadre_id", "target_id",
               "outcome", "mode"),
         Index("ix_visits_cadre_at", "cadre_id", "at"),
+        # the phone's id of a visit recorded in the field app: a resent one lands once
+        Index("ux_visits_client_id", "client_id", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     township_id: Mapped[int] = mapped_column(ForeignKey("townships.id", ondelete="CASCADE"))
@@ -73,6 +75,7 @@ class Visit(Base):
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
     recorded_by: Mapped[str | None] = mapped_column(String(100))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(), default=local_now)
+    client_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class IntegrityFlag(Base):

@@ -19,13 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from zoufang import __version__
 from zoufang.campaign import route_exports as rx
 from zoufang.web import forms
 from zoufang.web import queries as q
-from zoufang.web.context import basemap, date_arg, planning, store, viewer
+from zoufang.web.context import (
+    basemap,
+    date_arg,
+    phase_arg,
+    plan_job_options,
+    planning,
+    store,
+    viewer,
+)
 from zoufang.web.errors import NotFound
 from zoufang.web.responses import XLSX, download, route_file_response
 from zoufang.web.scope import area_target_ids, audit_read, sees_personal
@@ -119,11 +127,7 @@ def _phase() -> str | None:
     """Return the ``?phase=`` argument (None when empty); an unknown phase is a 400."""
     from zoufang.campaign.phases import DEFAULT_PHASES
 
-    phase = request.args.get("phase") or None
-    kinds = [k for k, *_ in DEFAULT_PHASES]
-    if phase is not None and phase not in kinds:
-        raise ValueError(f"phase was {phase[:40]!r}; expected one of {', '.join(kinds)}")
-    return phase
+    return phase_arg(k for k, *_ in DEFAULT_PHASES)
 
 
 def _payload() -> dict[str, Any]:
@@ -245,16 +249,7 @@ def import_file(kind: str) -> Response:
 def start_plan() -> tuple[Response, int]:
     """Queue a planning job."""
     data = _payload()
-    try:
-        limit = float(data.get("time_limit_s") or current_app.config["PLAN_TIME_LIMIT_S"])
-        seed = int(data.get("seed") or 0)
-    except (TypeError, ValueError):
-        raise ValueError("time_limit_s and seed must be numbers") from None
-    most = float(current_app.config["PLAN_TIME_LIMIT_MAX_S"])
-    if not 1 <= limit <= most:
-        raise ValueError(f"time_limit_s was {limit:g}; expected 1 to {most:g} seconds")
-    if not 0 <= seed <= 2**31 - 1:
-        raise ValueError(f"seed was {seed}; expected 0 to {2**31 - 1}")
+    limit, seed = plan_job_options(data.get("time_limit_s"), data.get("seed"))
     job = planning().start(_township_id(), user=viewer().name, time_limit_s=limit,
                            seed=seed)
     return _ok(job=job.to_dict()), 202
@@ -552,6 +547,23 @@ _SYNC_SCHEMA: dict[str, Any] = {
                                "responsibility": {"type": "string"},
                                "urgency": {"type": "string"},
                                "text": {"type": "string"}}}}}}}}}
+
+
+@api("/me/sync", ("POST",), roles=("cadre",), summary="Sync the phone's outbox: a batch "
+     "{visits: [{client_id, target, at, mode, outcome, card, survey, leaflet, solved, "
+     "notes, lon, lat, issues: [{client_id, category, responsibility, urgency, text}]}]}. "
+     "Idempotent on the client ids (a resent record lands once); one result per visit: "
+     "result created (201), duplicate (200), refused (403/400) or conflict (409), the "
+     "last two in the one error shape, with the integrity flags of each stored visit.",
+     body="application/json", tag="field", schema=_SYNC_SCHEMA)
+def my_sync() -> Response:
+    """Store the phone's outbox batch (:mod:`zoufang.web.field_records`)."""
+    from zoufang.web.field_records import sync_batch
+
+    results = sync_batch(viewer(), _payload())
+    counts = {k: sum(1 for r in results if r["result"] == k)
+              for k in ("created", "duplicate", "refused", "conflict")}
+    return _ok(results=results, counts=counts)
 
 
 # ----------------------------------------------------------------------------- admin
