@@ -75,6 +75,36 @@ def test_visit_time_of_the_wrong_type_is_refused(web: Web, at: Any) -> None:
     assert _visits(web) == before
 
 
+def test_visit_before_its_campaign_is_refused(web: Web) -> None:
+    """A visit dated before its campaign's first day is a typing error: 400 naming ``at``.
+
+    Issue 17, item 9: a campaign's plausible range, not only a fixed floor; the
+    campaign's first day itself is accepted.
+    """
+    import datetime as dt
+
+    from zoufang.campaign.store.lookup import newest_campaign_id
+    from zoufang.campaign.visits import campaign_start
+
+    store = web.app.extensions["zoufang_store"]
+    store_areas(store, web.world)
+    with store.session() as s:
+        first = campaign_start(s, newest_campaign_id(s, web.world.township_id))
+    assert first is not None and first < dt.datetime.now()
+    cadre, tok = web.client("cadre1")
+    before = _visits(web)
+    late = (first - dt.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
+    r = cadre.post("/api/v1/me/visits", headers={"X-CSRF-Token": tok},
+                   json={"target": "T1", "mode": "in_home", "outcome": "visited", "at": late})
+    err = _shape(r, 400)
+    assert any(e.get("field") == "at" and "campaign" in e["message"] for e in err["errors"])
+    assert _visits(web) == before
+    r = cadre.post("/api/v1/me/visits", headers={"X-CSRF-Token": tok},
+                   json={"target": "T1", "mode": "in_home", "outcome": "visited",
+                         "at": first.strftime("%Y-%m-%d %H:%M")})
+    assert r.status_code == 201, r.get_data(as_text=True)[:300]
+
+
 def test_visit_without_at_means_now(web: Web) -> None:
     """A visit body without ``at`` is recorded as of now (201), not a 500."""
     store_areas(web.app.extensions["zoufang_store"], web.world)
@@ -202,8 +232,48 @@ def test_unknown_phase_is_400(web: Web) -> None:
         assert "phase" in _shape(cadre.get(url), 400)["error"]
 
 
+@pytest.mark.parametrize(("who", "url"), (
+    ("cadre1", "/field/route?phase=zzz"), ("cadre1", "/field/route.gpx?phase=zzz"),
+    ("planner", "/planner/routes?phase=zzz"), ("cadre1", "/field/route?day=2026-13-45"),
+))
+def test_bad_page_argument_is_a_chinese_400(web: Web, who: str, url: str) -> None:
+    """A page with an unreadable argument: a 400 page in Chinese naming it and the fix."""
+    client, _ = web.client(who)
+    r = client.get(url)
+    assert r.status_code == 400, r.get_data(as_text=True)[:300]
+    html = r.get_data(as_text=True)
+    arg = url.split("?")[1].split("=")[0]
+    assert f"{arg}=“" in html and "请" in html, html[:2000]
+    assert "expected" not in html
+
+
 def test_leader_export_with_a_bad_start_is_refused(web: Web) -> None:
     """``/leader/export.xlsx?start=<invalid>``: a 400 page, not the whole ledger."""
     leader, _ = web.client("leader")
     r = leader.get("/leader/export.xlsx?start=2022-13-45")
     assert r.status_code == 400 and r.mimetype == "text/html"
+
+
+@pytest.mark.parametrize(("limit", "seed"), (("soon", ""), ("0", ""), ("99999", ""),
+                                             ("5", "-1"), ("5", "2147483648"), ("5", "1.5")))
+def test_bad_planning_options_are_refused_in_chinese(web: Web, limit: str, seed: str) -> None:
+    """The plan form and the API refuse a bad search time or seed with one catalogue message.
+
+    The form flashes it in Chinese (naming the allowed ranges) and queues no job; the API
+    answers 400 in the one error shape. Before, the form flashed Python's English
+    ``could not convert string to float`` and a seed beyond 2^31 was queued.
+    """
+    planner, tok = web.client("planner")
+    jobs = web.app.extensions["zoufang_planning"]
+    before = jobs.latest_job(web.world.township_id)
+    r = planner.post("/planner/plan", data={"time_limit_s": limit, "seed": seed,
+                                            "csrf_token": tok}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "须为 1 至 3600 秒之间的数字" in html, html[:2000]
+    assert "could not convert" not in html
+    assert jobs.latest_job(web.world.township_id) is before
+    body = {"time_limit_s": float(limit) if limit.replace(".", "").isdigit() else limit,
+            "seed": int(float(seed)) if seed.lstrip("-").isdigit() else seed or None}
+    err = _shape(planner.post("/api/v1/township/plan-jobs", headers={"X-CSRF-Token": tok},
+                              json=body), 400)
+    assert "time_limit_s" in err["error"]

@@ -17,12 +17,12 @@ import datetime as dt
 import re
 from typing import Any, Final
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from zoufang._errors import Problem, ValidationError
 from zoufang.campaign.issues import CHANNELS, parse_choice
-from zoufang.campaign.store import Cadre, Target, Visit, local_now
+from zoufang.campaign.store import Cadre, Phase, Target, Visit, local_now
 from zoufang.campaign.validate import EARLIEST
 
 __all__ = ["FOUR_ONES", "MODES", "OUTCOMES", "SETTLED_OUTCOMES", "due_targets",
@@ -90,12 +90,26 @@ def parse_local_time(text: str | None) -> dt.datetime | None:
         return None
 
 
+def campaign_start(session: Session, campaign_id: int | None) -> dt.datetime | None:
+    """Return the first day (00:00) of the campaign's phases, or None without one."""
+    if campaign_id is None:
+        return None
+    first = session.scalar(select(func.min(Phase.start)).where(Phase.campaign_id == campaign_id))
+    return None if first is None else dt.datetime.combine(first, dt.time())
+
+
 def check_visit(
     *, source: str, row: int | None, mode: Any, outcome: Any, at: Any,
     lon: Any = None, lat: Any = None, four_ones: dict[str, bool] | None = None,
     channel: Any = "visit", now: dt.datetime | None = None,
+    earliest: dt.datetime | None = None,
 ) -> tuple[dict[str, Any], list[Problem]]:
-    """Validate a visit's fields; return the parsed values and every problem found."""
+    """Validate a visit's fields; return the parsed values and every problem found.
+
+    A visit's time lies between ``earliest`` (its campaign's first day, see
+    :func:`campaign_start`; :data:`~zoufang.campaign.validate.EARLIEST` when it has no
+    campaign) and ``now`` plus five minutes of clock drift.
+    """
     problems: list[Problem] = []
     out: dict[str, Any] = {}
 
@@ -119,8 +133,10 @@ def check_visit(
             when = when.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
         if when > (now or local_now()) + dt.timedelta(minutes=5):
             bad("at", "the visit's time is in the future", when.isoformat(sep=" "))
-        elif when < EARLIEST:
-            bad("at", f"the visit's time is before {EARLIEST:%Y-%m-%d}; check the date",
+        elif when < max(EARLIEST, earliest or EARLIEST):
+            first = max(EARLIEST, earliest or EARLIEST)
+            bad("at", f"the visit's time is before {first:%Y-%m-%d}, the first day "
+                + ("of its campaign" if earliest else "a visit can have") + "; check the date",
                 when.isoformat(sep=" "))
         out["at"] = when
     elif at is None:
@@ -181,7 +197,8 @@ def record_visit(
     """
     parsed, problems = check_visit(source="visit", row=None, mode=mode, outcome=outcome,
                                    at=at, lon=lon, lat=lat, four_ones=four_ones,
-                                   channel=channel)
+                                   channel=channel,
+                                   earliest=campaign_start(session, campaign_id))
     tgt = find_target(session, township_id, target)
     if tgt is None:
         problems.append(Problem("visit", None, "target", f"no target {target!r} in the "
