@@ -179,3 +179,71 @@ def test_wizard_in_the_browser(wizard_live: Live, tmp_path: Path) -> None:
         assert (t.name, t.phone) == ("张三", "13812341234")
     live.shot(page, "planner-import-wizard")
     assert live.take_problems() == []
+
+
+def _gcj_csv(n: int = 30) -> bytes:
+    """``n`` households of G1, their points written as GCJ-02 (as 高德 gives them)."""
+    import numpy as np
+
+    from zoufang.gis.crs import wgs84_to_gcj02
+
+    lon = 116.6015 + 0.004 * (np.arange(n) % 5) / 4
+    lat = 37.4015 + 0.007 * (np.arange(n) // 5) / 6
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    lines = ["编号,姓名,类型,经度,纬度,所在网格"]
+    lines += [f"K{i:03d},住户{i},居民家庭,{glon[i]:.6f},{glat[i]:.6f},G1" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_check_tells_the_crs_from_the_grids(web: Web) -> None:
+    """GCJ-02 points checked as WGS-84: refused with the page's CRS choice named, in Chinese.
+
+    The check (a dry run) scores the points against their grids under each datum, as the
+    import does; it sends the first points for the map. Read as GCJ-02 the same file has
+    no such problem; "keep the CRS chosen" turns the refusal into a warning.
+    """
+    before = _count(web)
+    status, body = _post(web, "/planner/import/validate", _gcj_csv(), "高德.csv",
+                         columns="")
+    assert status == 200 and isinstance(body, dict), body
+    probs = [p for p in body["report"]["problems"] if p.get("code") == "datum_mismatch"]
+    assert len(probs) == 1 and probs[0]["severity"] == "error", body["report"]["problems"]
+    assert "请在“坐标系”中选择 GCJ02" in probs[0]["message"], probs[0]["message"]
+    assert "--crs" not in probs[0]["message"]
+    pts = body["report"]["sample_points"]
+    assert len(pts) == 30 and pts[0][0] == "K000"
+    status, body = _post(web, "/planner/import/validate", _gcj_csv(), "高德.csv",
+                         columns="", crs="gcj02")
+    assert not [p for p in body["report"]["problems"] if p.get("code") == "datum_mismatch"]
+    lat, lon = body["report"]["sample_points"][0][1:]
+    assert abs(lon - 116.6015) < 1e-5 and abs(lat - 37.4015) < 1e-5  # back to WGS-84
+    status, body = _post(web, "/planner/import/validate", _gcj_csv(), "高德.csv",
+                         columns="", accept_crs="1")
+    probs = [p for p in body["report"]["problems"] if p.get("code") == "datum_mismatch"]
+    assert [p["severity"] for p in probs] == ["warning"]
+    assert _count(web) == before
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_wizard_maps_the_points_against_the_grids(wizard_live: Live, tmp_path: Path) -> None:
+    """The check draws the first points over the grids; the CRS hint names the choice."""
+    live = wizard_live
+    path = tmp_path / "高德.csv"
+    path.write_bytes(_gcj_csv())
+    page = live.page()
+    live.login(page, "planner")
+    page.goto(live.url("/planner/import"))
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector("#import-preview-table")
+    page.click("#import-check")
+    page.wait_for_selector("#import-points-map[data-ready='1']")
+    assert page.get_attribute("#import-points-map", "data-grids") == "4"
+    assert page.locator("#import-points-map path.leaflet-interactive").count() == 30
+    assert "GCJ02" in page.inner_text("#import-check-problems")
+    page.select_option("#crs", "gcj02")
+    page.click("#import-check")
+    page.wait_for_selector("#import-points-map[data-ready='1']")
+    assert "GCJ02" not in (page.inner_text("#import-check-result") or "")
+    live.shot(page, "planner-import-points-map")
+    assert live.take_problems() == []

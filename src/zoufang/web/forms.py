@@ -151,6 +151,19 @@ def _limit_refused(exc: LimitExceeded, what: str, name: str) -> ValidationError:
     return ValidationError(f"{name}: {summary}", exc.problems)
 
 
+def safe_upload_name(filename: str) -> str:
+    """Return an upload's file name without folders or characters a file system refuses.
+
+    At most 80 characters (its suffix kept): a file system holds 255 bytes of a name.
+    """
+    name = os.path.basename(filename.replace("\\", "/")).strip() or "upload.csv"
+    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*') or "upload"
+    if len(name) > 80:
+        suffix = Path(name).suffix
+        name = name[:80 - len(suffix) - 1] + "…" + suffix
+    return name
+
+
 def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
                   filename: str, data: bytes | IO[bytes], *, crs: str | None = None,
                   skip_invalid: bool = False,
@@ -188,16 +201,11 @@ def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
         raise ValidationError("unknown import", [Problem(
             "upload", None, "kind", f'kind was "{what}" but is expected to be in '
             f"{list(KINDS_OF_IMPORT)}")])
-    name = os.path.basename(filename.replace("\\", "/")).strip() or "upload.csv"
-    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*') or "upload"
+    name = safe_upload_name(filename)
     if Path(name).suffix.lower() not in IMPORT_SUFFIXES:
         raise ValidationError(f"{name}: file type not accepted", [Problem(
-            name, None, None, "expected one of " + ", ".join(IMPORT_SUFFIXES)
-            + " (a Shapefile: convert it to GeoPackage or import it with the CLI)",
-            code="format")])
-    if len(name) > 80:  # a file system holds 255 bytes of a name; the store 300 chars
-        suffix = Path(name).suffix
-        name = name[:80 - len(suffix) - 1] + "…" + suffix
+            name, None, None, "文件类型不支持：应为 " + "、".join(IMPORT_SUFFIXES)
+            + " 之一（Shapefile 请先转为 GeoPackage）", code="format")])
     lim = limits or _app_upload_limits()
     with tempfile.TemporaryDirectory(prefix="zoufang-upload-") as tmp:
         path = Path(tmp) / name

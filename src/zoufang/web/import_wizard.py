@@ -21,7 +21,6 @@ read a file differently:
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Final
@@ -116,15 +115,6 @@ def remember(session: Session, township_id: int, kind: str, columns: dict[str, s
     m.updated_by = user
 
 
-def _safe_name(filename: str) -> str:
-    name = os.path.basename(filename.replace("\\", "/")).strip() or "upload.csv"
-    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*') or "upload"
-    if len(name) > 80:
-        suffix = Path(name).suffix
-        name = name[:80 - len(suffix) - 1] + "…" + suffix
-    return name
-
-
 def preview(kind: str, filename: str, data: bytes | IO[bytes], *,
             columns: dict[str, str] | None = None, header_row: int | None = None,
             remembered: dict[str, str] | None = None, limits: Any = None) -> dict[str, Any]:
@@ -142,7 +132,7 @@ def preview(kind: str, filename: str, data: bytes | IO[bytes], *,
     from zoufang.web import forms
 
     spec = _spec(kind)
-    name = _safe_name(filename)
+    name = forms.safe_upload_name(filename)
     if Path(name).suffix.lower() not in forms.IMPORT_SUFFIXES:
         raise ValidationError(f"{name}: file type not accepted", [Problem(
             name, None, None, "文件类型不支持；应为 " + ", ".join(forms.IMPORT_SUFFIXES),
@@ -189,7 +179,8 @@ def preview(kind: str, filename: str, data: bytes | IO[bytes], *,
 
 def validate(store: Any, viewer: Any, township_name: str, kind: str, filename: str,
              data: bytes | IO[bytes], *, columns: dict[str, str], header_row: int | None,
-             crs: str | None, default_kind: str | None = None) -> dict[str, Any]:
+             crs: str | None, default_kind: str | None = None,
+             accept_crs: bool = False) -> dict[str, Any]:
     """Check an upload as the import would, writing nothing; rejects as a CSV text.
 
     Raises
@@ -200,6 +191,8 @@ def validate(store: Any, viewer: Any, township_name: str, kind: str, filename: s
     from zoufang.web import forms
 
     options: dict[str, Any] = {"columns": columns, "dry_run": True}
+    if kind == "targets":
+        options["accept_crs"] = accept_crs
     if kind != "grids":
         options["header_row"] = header_row
     if kind == "targets" and default_kind:

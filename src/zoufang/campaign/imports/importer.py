@@ -62,6 +62,8 @@ __all__ = ["ImportRefused", "ImportReport", "import_cadres", "import_file", "imp
            "import_targets"]
 
 KINDS_OF_IMPORT = ("targets", "grids", "cadres")
+#: Points a dry run of targets keeps for the map of where they fall (``sample_points``).
+SAMPLE_POINTS: Final = 500
 
 
 class ImportRefused(ValidationError):
@@ -89,6 +91,9 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
     header_row: int | None = None
+    #: A dry run of targets: the first valid rows' points, ``[编号, lon, lat]`` (WGS-84),
+    #: for a map of where they fall against the grids.
+    sample_points: list[list[Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (problems as dicts)."""
@@ -171,9 +176,12 @@ def _checked_phone(text: str | None, src: str, number: int, header: str | None,
 
 def _refuse_or_reject(
     table: RawTable, rows: _Rows, file_problems: list[Problem], path: Path, *,
-    skip_invalid: bool, rejects_path: Path | None, colmap: dict[str, str],
+    skip_invalid: bool, rejects_path: Path | None, colmap: dict[str, str], hints: str,
 ) -> tuple[str | None, int]:
-    """Raise when anything is invalid (unless skip_invalid); else write the rejects file."""
+    """Raise when anything is invalid (unless skip_invalid); else write the rejects file.
+
+    ``hints`` as in :func:`import_targets`: only the CLI's message names its option.
+    """
     if file_problems:
         raise ImportRefused(f"{table.source}: refused, nothing imported", file_problems)
     if not rows.errors:
@@ -182,8 +190,10 @@ def _refuse_or_reject(
     if not skip_invalid:
         raise ImportRefused(
             f"{table.source}: {len(rows.errors)} of {len(table.rows)} rows invalid; refused, "
-            "nothing imported (fix them, or use --skip-invalid to import the valid rows and "
-            "write the rejected ones to a file)", all_errors)
+            + ("nothing imported (fix them, or use --skip-invalid to import the valid rows "
+               "and write the rejected ones to a file)" if hints == "cli" else
+               "nothing imported (fix them, or choose to import only the valid rows)"),
+            all_errors)
     out = rejects_path or path.with_name(f"{path.stem}.rejected.csv")
     by_number = dict(zip(table.row_numbers, table.rows, strict=True))
     with out.open("w", encoding="utf-8-sig", newline="") as f:
@@ -583,10 +593,20 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
             severity="warning", code="free_tags"))
     report.rejects_file, report.rejected = _refuse_or_reject(
         table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
-        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
+        hints=hints)
     if dry_run:
         report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
                            *rows.warnings]
+        report.sample_points = [[r["ext_id"], r["lon"], r["lat"]] for r in rows.good
+                                if r["lon"] is not None][:SAMPLE_POINTS]
+        with store.session() as session:
+            town = _resolve_township(session, township, table.source)
+            verdict = check_datum(session, town.id, rows.good, crs_label, hints=hints)
+        if verdict is not None:
+            report.problems.append(Problem(
+                table.source, None, colmap.get("lon"), verdict, code="datum_mismatch",
+                severity="warning" if accept_crs else "error"))
         return report
     if limits is not None:  # the time budget covers checking too, not only reading
         limits.check_time(table.source)
@@ -595,7 +615,7 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
     with store.session() as session:
         town = _resolve_township(session, township, table.source)
         report.township = town.name
-        verdict = check_datum(session, town.id, rows.good, crs_label)
+        verdict = check_datum(session, town.id, rows.good, crs_label, hints=hints)
         if verdict is not None and not accept_crs:
             raise ImportRefused(f"{table.source}: refused, nothing imported",
                                 [Problem(table.source, None, colmap.get("lon"), verdict,
@@ -617,7 +637,7 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
 # --------------------------------------------------------------------------- grids
 
 def _validate_grids(table: RawTable, colmap: dict[str, str], unused: list[str],
-                    crs: Any) -> _Rows:
+                    crs: Any, hints: str = "cli") -> _Rows:
     from zoufang.gis.crs import to_wgs84
 
     rows = _Rows()
@@ -648,7 +668,9 @@ def _validate_grids(table: RawTable, colmap: dict[str, str], unused: list[str],
         if not np.all(in_china(lon, lat)):
             rows.error(Problem(src, number, "geometry",
                                "polygon lies (partly) outside China after conversion to "
-                               "WGS-84; check the file's CRS or --crs", code="outside_china",
+                               "WGS-84; check the file's CRS"
+                               + (" or --crs" if hints == "cli" else " (the CRS choice)"),
+                               code="outside_china",
                                value=f"{lon[0]:.6f}, {lat[0]:.6f}"))
             continue
         geom84 = shapely.set_coordinates(geom, np.column_stack([lon, lat]))
@@ -699,7 +721,8 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
     crs = opened.crs or "wgs84"
     crs_label = _crs_label(crs)
     colmap, unused, file_problems = opened.colmap, opened.unused, opened.problems
-    rows = _Rows() if file_problems else _validate_grids(table, colmap, unused, crs)
+    rows = _Rows() if file_problems else _validate_grids(table, colmap, unused, crs,
+                                                               hints)
     towns_in_file = {r["township"] for r in rows.good if r["township"]}
     if township is None and len(towns_in_file) == 1:
         township = towns_in_file.pop()
@@ -721,7 +744,8 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
                           len(table.rows), notes=opened.notes, columns=dict(colmap))
     report.rejects_file, report.rejected = _refuse_or_reject(
         table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
-        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
+        hints=hints)
     if dry_run:
         report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
                            *rows.warnings]
@@ -931,7 +955,8 @@ def import_cadres(store: Store, path: str | Path, *, crs: Any = None,
         report.notes.append("ranks read as: " + _counted(rows.read_as))
     report.rejects_file, report.rejected = _refuse_or_reject(
         table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
-        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap)
+        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
+        hints=hints)
     if dry_run:
         report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
                            *rows.warnings]

@@ -164,13 +164,15 @@ def _agreement(lon: np.ndarray, lat: np.ndarray, declared: list[str | None],
 
 
 def check_datum(session: Session, township_id: int, records: list[dict[str, Any]],
-                crs_label: str, *, min_points: int = 20) -> str | None:
+                crs_label: str, *, min_points: int = 20, hints: str = "cli") -> str | None:
     """Return a message when the points fit the grids far better under another datum.
 
     The WGS-84 points of ``records`` are taken back to the raw coordinates of the
     declared datum and re-read as WGS-84, GCJ-02 and BD-09 in turn; each reading is scored
     by :func:`_agreement`. ``None`` when the declared reading is within
     :data:`DATUM_MARGIN` of the best, or when there are too few points or no grids.
+    With ``hints="web"`` the message is in Chinese and names the page's CRS choice, not
+    the CLI's options.
     """
     if crs_label not in ("wgs84", "cgcs2000", "gcj02", "bd09"):
         return None
@@ -192,6 +194,12 @@ def check_datum(session: Session, township_id: int, records: list[dict[str, Any]
     best = max(scores, key=lambda k: scores[k])
     if best != declared_name and scores[best] - scores[declared_name] >= DATUM_MARGIN:
         pct = {k: f"{100 * v:.0f} %" for k, v in scores.items()}
+        if hints == "web":
+            return (f"这些坐标更像 {best.upper()}，而不是 {crs_label.upper()}：按 "
+                    f"{best.upper()} 读取时 {pct[best]} 的点落在其网格内，按 "
+                    f"{crs_label.upper()} 只有 {pct[declared_name]}（WGS-84 {pct['wgs84']}，"
+                    f"GCJ-02 {pct['gcj02']}，BD-09 {pct['bd09']}）。请在“坐标系”中选择 "
+                    f"{best.upper()} 后重新检查；确认原坐标系无误时，勾选“保留所选坐标系”。")
         return (f"the coordinates look like {best.upper()}, not {crs_label.upper()}: "
                 f"{pct[best]} of points fit their grids when read as {best.upper()} against "
                 f"{pct[declared_name]} as {crs_label.upper()} (WGS-84 {pct['wgs84']}, "

@@ -117,6 +117,8 @@ def import_page() -> Any:
                     options["header_row"] = header_row
                 if kind == "targets" and request.form.get("default_kind"):
                     options["kind"] = request.form["default_kind"]
+                if kind == "targets":
+                    options["accept_crs"] = bool(request.form.get("accept_crs"))
                 report = forms.import_upload(
                     store(), v, tname, kind, up.filename, up.stream,
                     crs=request.form.get("crs") or None,
@@ -135,8 +137,11 @@ def import_page() -> Any:
                 flash(t("import_refused"), "error")
     from zoufang.vocab import KINDS
 
+    with store().session() as s:
+        box = q.bounds(s, v.township_id, basemap()) if v.township_id else None
     return render_template("planner/import.html", report=report, refused=refused,
-                           import_labels=labels(*IMPORT_LABELS), kinds=KINDS)
+                           import_labels=labels(*IMPORT_LABELS), kinds=KINDS,
+                           tiles=basemap(), bounds=box)
 
 
 #: Labels of the import wizard's script.
@@ -144,7 +149,7 @@ IMPORT_LABELS = ("import_preview", "import_meaning", "import_not_used", "import_
                  "import_rows_total", "import_check", "import_checked_ok",
                  "import_checked_bad", "import_rejects_csv", "import_remembered", "row",
                  "column", "message", "problem_value", "import_problems_file",
-                 "import_default_kind", "kind", "file_kind", "targets")
+                 "import_default_kind", "kind", "file_kind", "targets", "import_points_map")
 
 
 def _header_row(text: str | None) -> int | None:
@@ -220,7 +225,12 @@ def import_validate() -> Response:
             columns=wiz.parse_columns(request.form.get("columns")),
             header_row=_header_row(request.form.get("header_row")),
             crs=request.form.get("crs") or None,
-            default_kind=request.form.get("default_kind") or None)
+            default_kind=request.form.get("default_kind") or None,
+            accept_crs=bool(request.form.get("accept_crs")))
+        pts = report.get("sample_points") or []
+        shifted = rx.to_datum([(p[1], p[2]) for p in pts], basemap().crs)
+        report["sample_points"] = [[p[0], round(y, 7), round(x, 7)]
+                                   for p, (x, y) in zip(pts, shifted, strict=True)]
         return {"report": report}
 
     return _wizard_json(work)

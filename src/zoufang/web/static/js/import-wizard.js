@@ -153,6 +153,7 @@
       result.appendChild(el("h3", { id: "import-check-summary" },
         errors.length ? L.import_checked_bad + " · " + r.rejected + " / " + r.rows : L.import_checked_ok));
       if (r.problems && r.problems.length) { result.appendChild(problemsTable(r.problems, "import-check-problems")); }
+      if (r.sample_points && r.sample_points.length) { pointsMap(r.sample_points); }
       if (r.rejected_rows) {
         var blob = new Blob(["\ufeff" + r.rejected_rows], { type: "text/csv;charset=utf-8" });
         var a = el("a", { id: "import-rejects", download: (r.source || "import").replace(/\.[^.]*$/, "") + ".问题行.csv",
@@ -160,6 +161,37 @@
         result.appendChild(a);
       }
     });
+  }
+
+  // Where the first valid points fall against the township's grids, read in the CRS
+  // chosen (points and grids in the basemap's datum, as the server sends them): a file in
+  // the wrong CRS shows its points beside the grids, shifted by some hundred metres.
+  var gridsLayer = null;
+  function pointsMap(points) {
+    if (typeof window.L === "undefined") { return; }
+    var Lf = window.L;
+    result.appendChild(el("h3", {}, (L.import_points_map || "").replace("{n}", points.length)));
+    var div = el("div", { id: "import-points-map", "class": "map-box" });
+    result.appendChild(div);
+    var map = Lf.map(div);
+    var tiles = form.getAttribute("data-tiles");
+    if (tiles) { Lf.tileLayer(tiles, { attribution: form.getAttribute("data-attribution") || "" }).addTo(map); }
+    var pts = Lf.featureGroup(points.map(function (p) {
+      return Lf.circleMarker([p[1], p[2]], { radius: 4, color: "#c62828", weight: 1, fillOpacity: 0.8 })
+        .bindTooltip(String(p[0]));
+    })).addTo(map);
+    map.fitBounds(pts.getBounds(), { padding: [20, 20], maxZoom: 17 });
+    var done = function (n) { div.setAttribute("data-grids", String(n)); div.setAttribute("data-ready", "1"); };
+    var draw = function (gj) {
+      Lf.geoJSON(gj, { style: { color: "#1565c0", weight: 1, fillOpacity: 0.05 }, interactive: false }).addTo(map);
+      pts.bringToFront();
+      done((gj.features || []).length);
+    };
+    if (gridsLayer) { draw(gridsLayer); return; }
+    fetch(form.getAttribute("data-grids"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+      .then(function (gj) { gridsLayer = gj; draw(gj); })
+      .catch(function () { done(0); });
   }
 
   // A new file keeps the meanings chosen for the previous one (its columns that are there).
