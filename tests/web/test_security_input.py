@@ -159,6 +159,27 @@ def test_nul_and_over_length_in_an_upload_are_refused_on_both_stores(
     assert _targets(web) == before
 
 
+def test_nul_in_what_is_looked_up_is_400_on_both_stores(web: Web) -> None:
+    """A NUL byte in a value only searched for (a target's 编号, a query argument): 400.
+
+    PostgreSQL refuses NUL in a query's parameters as well as in what it stores; the API
+    fuzzer found ``{"target": "<NUL>…"}`` answered 500 there (and 403 on SQLite).
+    """
+    store_areas(web.app.extensions["zoufang_store"], web.world)
+    cadre, tok = web.client("cadre1")
+    planner, ptok = web.client("planner")
+    before = _visits(web)
+    err = _shape(cadre.post("/api/v1/me/visits", headers={"X-CSRF-Token": tok},
+                            json={"target": "T\x001", "mode": "in_home",
+                                  "outcome": "visited"}), 400)
+    assert err["errors"][0]["field"] == "target" and "NUL" in err["error"]
+    assert _visits(web) == before
+    err = _shape(planner.get("/api/v1/township/unvisited?grid=G\x001"), 400)
+    assert err["errors"][0]["field"] == "grid"
+    r = planner.get("/planner/routes?phase=vis\x00it")
+    assert r.status_code == 400 and "NUL" in r.get_data(as_text=True)
+
+
 def test_a_300_character_file_name_is_not_a_500(web: Web) -> None:
     """The file name is stored as the import's source: a long one is cut, not a 500."""
     data = (CSV_HEAD + "N1,新户,household,13800000000,116.603,37.405\n").encode()
@@ -277,3 +298,22 @@ def test_bad_planning_options_are_refused_in_chinese(web: Web, limit: str, seed:
     err = _shape(planner.post("/api/v1/township/plan-jobs", headers={"X-CSRF-Token": tok},
                               json=body), 400)
     assert "time_limit_s" in err["error"]
+
+
+@pytest.mark.parametrize("day", ("0001-01-01", "1999-12-31", "9999-12-31"))
+def test_implausible_dates_are_refused(web: Web, day: str) -> None:
+    """A date before 2000 or years ahead is a typing error: 400 naming it, before any work.
+
+    Issue 17, item 9. The API fuzzer found it: ``/township/export.xlsx?start=0001-01-01``
+    with ``end=9999-12-31`` made the weekly summary loop over 520,000 weeks (the test
+    ran for many minutes); the leader's pages show the range instead of computing.
+    """
+    planner, _ = web.client("planner")
+    leader, _ = web.client("leader")
+    for client, url in ((planner, f"/api/v1/township/measures?start={day}"),
+                        (leader, f"/api/v1/township/export.xlsx?end={day}"),
+                        (web.client("cadre1")[0], f"/api/v1/me/route?day={day}")):
+        body = _shape(client.get(url), 400)
+        assert day in body["error"] and "2000-01-01" in body["error"], body
+    html = leader.get(f"/leader/?start={day}").get_data(as_text=True)
+    assert "日期超出范围" in html and "2000-01-01" in html

@@ -17,7 +17,7 @@ from zoufang.web.i18n import LABELS, t
 from zoufang.web.security import Viewer, current_viewer
 
 __all__ = ["SEED_MAX", "BadArgument", "basemap", "date_arg", "parse_day", "phase_arg",
-           "plan_job_options", "planning", "popup_url", "store", "viewer"]
+           "plan_job_options", "planning", "plausible_days", "popup_url", "store", "viewer"]
 
 
 class BadArgument(ValueError):
@@ -70,9 +70,31 @@ def parse_day(value: str | None, name: str = "day") -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise BadArgument("day", name=name, value=value[:40]) from None
+    first, last = plausible_days()
+    if not first <= day <= last:
+        raise BadArgument("day_range", name=name, value=value[:40], first=first.isoformat(),
+                          last=last.isoformat())
+    return day
+
+
+#: Years after today a date argument may lie (a campaign planned ahead).
+FUTURE_YEARS = 5
+
+
+def plausible_days() -> tuple[dt.date, dt.date]:
+    """Return the first and last day a date argument may name.
+
+    From :data:`~zoufang.campaign.validate.EARLIEST` (no campaign is older) to
+    :data:`FUTURE_YEARS` after today: a date outside is a typing error, and a range of
+    centuries would make a measure of every week run for hours.
+    """
+    from zoufang.campaign.validate import EARLIEST
+
+    today = dt.date.today()
+    return EARLIEST.date(), today.replace(year=today.year + FUTURE_YEARS, day=min(today.day, 28))
 
 
 def phase_arg(allowed: Iterable[str], default: str | None = None,

@@ -219,6 +219,9 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "date_bad": ("日期格式不对：{field}“{value}”应写成 年-月-日（如 2022-03-01），请重新选择。",
                  "The {field} \"{value}\" is not a date; write it as YYYY-MM-DD (e.g. "
                  "2022-03-01)."),
+    "date_out_of_range": ("日期超出范围：{field}“{value}”应在 {first} 至 {last} 之间，请重新选择。",
+                          "The {field} \"{value}\" is outside {first} to {last}; choose "
+                          "another date."),
     "as_of_note": ("数据截至 {when}", "Figures as of {when}"),
     "as_of_now": ("当前", "now"),
     "visits": ("走访次数", "Visits"), "by_village": ("按村/社区", "By village"),
@@ -383,6 +386,13 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "bad_arg.day": ("地址中的 {name}=“{value}” 不是日期：请按 年-月-日 填写，如 2026-03-01，"
                     "或从页面上的日期框选择。",
                     "{name} was {value!r}; expected a date YYYY-MM-DD (e.g. 2026-03-01)."),
+    "nul_byte": ("{field} 中含有不可见的空字符（NUL），无法保存或查询：请删除后重试"
+                 "（常见于从其他系统复制的文字）。",
+                 "{field} holds a NUL byte, which cannot be stored or searched for; remove "
+                 "it and try again."),
+    "bad_arg.day_range": ("地址中的 {name}=“{value}” 超出可用的日期范围：请填写 {first} 至 {last} "
+                          "之间的日期。",
+                          "{name} was {value!r}; expected a date from {first} to {last}."),
     "bad_arg.plan_options": ("规划参数有误（{value}）：求解时间（time_limit_s）须为 1 至 {most} "
                              "秒之间的数字，随机种子（seed）须为 0 至 {seed_max} 之间的整数"
                              "（不填即为 0），请修改后重试。",

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from zoufang.campaign.store import local_now
 from zoufang.web import forms, maps
 from zoufang.web import queries as q
-from zoufang.web.context import basemap, popup_url, store, viewer
+from zoufang.web.context import basemap, plausible_days, popup_url, store, viewer
 from zoufang.web.errors import NotFound
 from zoufang.web.i18n import format_local, labels, t
 from zoufang.web.responses import XLSX, download
@@ -60,11 +60,18 @@ class DateArgs:
         if not v:
             return None
         try:
-            return dt.date.fromisoformat(v)
+            day = dt.date.fromisoformat(v)
         except ValueError:
+            day = None
+        first, last = plausible_days()
+        if day is None or not first <= day <= last:
             if self.error is None:
-                self.error = t("date_bad", field=t("date_" + name), value=v)
+                self.error = (t("date_bad", field=t("date_" + name), value=v[:40])
+                              if day is None else
+                              t("date_out_of_range", field=t("date_" + name), value=v[:40],
+                                first=first.isoformat(), last=last.isoformat()))
             return None
+        return day
 
     @property
     def as_of(self) -> dt.datetime | None:
