@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from zoufang.cli import main
 
@@ -96,6 +97,14 @@ def test_import_office_workbook_then_targets_list_and_show(grids_file: Path,
     t = json.loads(r.output)["target"]
     assert (t["phone"], t["name"], t["free_tags"], t["grid"]) == (
         "13812345678", "张三", ["残疾人家庭"], "G1")
+    from zoufang.campaign.store import AuditEntry, open_store
+
+    store = open_store(db)
+    with store.session() as s:  # the phone in clear is audited (issue 17 item 7)
+        rows = s.scalars(select(AuditEntry)).all()
+        assert [(a.action, a.personal, a.detail["command"]) for a in rows] == [
+            ("read", True, "targets show --unmask")]
+    store.dispose()
     r = runner.invoke(main, ["targets", "show", "nope", "--db", db, "--json"])
     assert r.exit_code == 1 and "no target 'nope'" in json.loads(r.output)["error"]
 

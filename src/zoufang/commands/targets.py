@@ -19,6 +19,7 @@ import click
 from sqlalchemy import or_, select
 
 from zoufang import vocab
+from zoufang.commands._audit import cli_audit
 from zoufang.commands._common import (
     DB_OPTION,
     JSON_OPTION,
@@ -133,6 +134,10 @@ def targets_show(target_id: str, unmask: bool, township: str | None, db_url: str
                 raise LookupError(f"no target {target_id!r} in {town.name}; list them with "
                                   "zoufang targets list --q TEXT")
             d = target_dict(row[0], row[1], unmask=unmask)
+            tid = town.id
+        if unmask:  # a resident's phone in clear: audited as every unmasked read
+            cli_audit(store, "read", "targets show --unmask", township_id=tid,
+                      personal=True, table="target", rows=1)
         text = "\n".join(f"{k}: {v}" for k, v in d.items() if k not in ("tags",))
         return {"target": d}, text
 
