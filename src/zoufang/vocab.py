@@ -61,6 +61,11 @@ PROBLEM_CODES: Final[dict[str, tuple[str, str]]] = {
     "gap": ("网格缝隙", "gap between grids"),
     "repaired": ("网格图形已修复", "grid shape repaired"),
     "snapped": ("就近归入网格", "snapped to a grid"),
+    "in_overlap": ("位于网格重叠处", "in an overlap of grids"),
+    "unplaced": ("未落格", "not placed"),
+    "unknown_grid": ("所填网格不存在", "names no known grid"),
+    "grid_mismatch": ("所填网格与坐标不符", "declared grid differs from its point"),
+    "placed_by_grid": ("按所填网格落格，待在地图上标点", "placed by its grid only; to pin"),
 }
 
 #: Why a target got no place in a route plan: code -> (Chinese, English).

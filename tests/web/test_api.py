@@ -259,3 +259,24 @@ def test_export_is_audited_and_masked_for_leaders(sqlite_web: Web) -> None:
         with sqlite_web.app.extensions["zoufang_store"].session() as s:
             last = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert (last.action, last.user_name, last.personal) == ("export", role, personal)
+
+
+def test_target_search_as_the_cli(web: Web) -> None:
+    """``/township/targets`` finds targets by text and grid, phones masked, paged.
+
+    The planner's way to check what was stored without SQL (issue 11), the same search
+    as ``zoufang targets list``; leaders and cadres are refused (a search by phone would
+    be a side door to who owns a number).
+    """
+    planner, _ = web.client("planner")
+    body = planner.get("/api/v1/township/targets?q=张三").get_json()
+    assert body["total"] == 1 and body["targets"][0]["id"] == "T1"
+    assert body["targets"][0]["phone"] == "138****1234"
+    body = planner.get("/api/v1/township/targets?grid=G1&limit=1").get_json()
+    assert body["total"] >= 2 and len(body["targets"]) == 1
+    nxt = planner.get("/api/v1/township/targets?grid=G1&limit=1&offset=1").get_json()
+    assert nxt["targets"][0]["id"] != body["targets"][0]["id"]
+    r = planner.get("/api/v1/township/targets?offset=x")
+    assert r.status_code == 400 and "offset" in r.get_json()["error"]
+    for who in ("leader", "cadre1"):
+        assert web.client(who)[0].get("/api/v1/township/targets?q=138").status_code == 403

@@ -13,10 +13,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from zoufang import vocab
 from zoufang.commands._audit import cli_audit
@@ -30,28 +28,7 @@ from zoufang.commands._common import (
     run,
 )
 
-__all__ = ["COMMANDS", "target_dict"]
-
-
-def target_dict(t: Any, grid: str | None, *, unmask: bool = False) -> dict[str, Any]:
-    """Return a stored target as shown: tags by their Chinese label, free tags as written."""
-    from zoufang.privacy import mask_phone
-
-    return {
-        "id": t.ext_id, "name": t.name, "kind": t.kind,
-        "kind_label": vocab.KINDS.get(t.kind, (t.kind,))[0], "address": t.address,
-        "phone": t.phone if unmask else mask_phone(t.phone), "lon": t.lon, "lat": t.lat,
-        "source_crs": t.source_crs, "tags": list(t.tags or []),
-        "tag_labels": [vocab.TARGET_TAGS.get(x, (x,))[0] for x in (t.tags or [])],
-        "free_tags": [x for x in (t.tags or []) if x not in vocab.TARGET_TAGS],
-        "grid": grid, "declared_grid": t.declared_grid, "placement": t.placement,
-        "snap_m": t.snap_m, "extra": dict(t.extra or {}),
-    }
-
-
-def _tag_key(text: str) -> str:
-    codes, unknown = vocab.parse_tags(text, allowed=vocab.TARGET_TAGS)
-    return codes[0] if codes else (unknown[0] if unknown else text.strip())
+__all__ = ["COMMANDS"]
 
 
 @click.group("targets")
@@ -73,29 +50,14 @@ def targets_list(query: str | None, grid: str | None, tag: str | None, limit: in
     """List the targets of a township (phones masked)."""
 
     def work() -> Outcome:
-        from zoufang.campaign.store import Grid, Target
         from zoufang.campaign.store.lookup import township_of
+        from zoufang.campaign.targets import find_targets
 
         store = open_cli_store(db_url)
         with store.session() as s:
             town = township_of(s, township)
-            stmt = (select(Target, Grid.ext_id).outerjoin(Grid, Grid.id == Target.grid_id)
-                    .where(Target.township_id == town.id).order_by(Target.ext_id))
-            if query:
-                like = f"%{query.strip()}%"
-                stmt = stmt.where(or_(Target.ext_id.ilike(like), Target.name.ilike(like),
-                                      Target.address.ilike(like), Target.phone.ilike(like)))
-            if grid:
-                stmt = stmt.where(or_(Grid.ext_id == grid, Target.declared_grid == grid))
-            want = _tag_key(tag) if tag else None
-            items: list[dict[str, Any]] = []
-            total = 0
-            for t, g in s.execute(stmt):
-                if want is not None and want not in (t.tags or []):
-                    continue
-                total += 1
-                if len(items) < limit:
-                    items.append(target_dict(t, g))
+            total, items = find_targets(s, town.id, query=query, grid=grid, tag=tag,
+                                        limit=limit)
             town_name = town.name
         lines = [f"{town_name}: {total} targets" + (f" (first {limit})" if total > limit
                                                     else "")]
@@ -122,6 +84,7 @@ def targets_show(target_id: str, unmask: bool, township: str | None, db_url: str
     def work() -> Outcome:
         from zoufang.campaign.store import Grid, Target
         from zoufang.campaign.store.lookup import township_of
+        from zoufang.campaign.targets import target_dict
 
         store = open_cli_store(db_url)
         with store.session() as s:

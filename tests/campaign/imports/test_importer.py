@@ -357,7 +357,7 @@ def test_declared_grid_mismatch_and_no_point(with_grids: Store, tmp_path: Path) 
     with with_grids.session() as s:
         codes = dict(s.execute(select(DataProblem.ref, DataProblem.code)
                                .where(DataProblem.scope == "placement")).all())
-    assert codes == {"M1": "grid_mismatch", "U1": "unplaced"}
+    assert codes == {"M1": "grid_mismatch", "D1": "placed_by_grid", "U1": "unplaced"}
 
 
 def test_bad_phone_kept_with_masked_warning(with_grids: Store, tmp_path: Path) -> None:

@@ -343,6 +343,9 @@ def test_address_only_rows_placed_by_grid(with_grids: Store, tmp_path: Path) -> 
     with with_grids.session() as s:
         t = s.scalars(select(Target)).one()
         assert (t.placement, t.lon, t.address) == ("declared", None, "一组")
+        # listed for the planner to pin on the map (zoufang problems, the problems page)
+        p = s.scalars(select(DataProblem).where(DataProblem.ref == "H1")).one()
+        assert (p.code, p.severity) == ("placed_by_grid", "warning") and "G2" in p.message
 
 
 # ------------------------------------------------------------------------ grids

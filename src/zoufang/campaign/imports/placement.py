@@ -76,6 +76,10 @@ def place_targets(session: Session, township_id: int, *,
             d = declared[i]
             if d is not None and d in pk_by_ext:
                 grid_pk[i], status[i] = int(pk_by_ext[d]), "declared"
+                if np.isnan(lon[i]):  # no point: to be pinned on the map later
+                    problems.append(dict(where, severity="warning", code="placed_by_grid",
+                                         message=f"target {ext} has no coordinates; placed "
+                                         f"in its grid {d} (pin it on the map later)"))
             else:
                 status[i] = "unplaced"
                 problems.append(dict(where, severity="error", code="unplaced",

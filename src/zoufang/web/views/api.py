@@ -113,12 +113,12 @@ def _township_id() -> int:
     return q.require_township(viewer())
 
 
-def _limit(default: str) -> int:
+def _limit(default: str, name: str = "limit") -> int:
     from zoufang.campaign.validate import MAX_DB_INT
 
-    limit = request.args.get("limit", default)
+    limit = request.args.get(name, default)
     if not (limit.isascii() and limit.isdigit()) or int(limit) > MAX_DB_INT:
-        raise ValueError(f"limit was {limit[:40]!r}; expected an integer from 0 to "
+        raise ValueError(f"{name} was {limit[:40]!r}; expected an integer from 0 to "
                          f"{MAX_DB_INT}")
     return int(limit)
 
@@ -205,6 +205,24 @@ def targets_geojson() -> Response:
     tid = _township_id()
     with store().session() as s:
         return _geojson(q.targets_geojson(s, tid, basemap(), plan=planning().latest(tid)))
+
+
+@api("/township/targets", roles=("planner",), summary="Search the township's targets by "
+     "text (id, name, address, phone), grid (placed or declared) and tag (code, Chinese "
+     "name, synonym or free tag); phones masked; a page of them and the total.",
+     params=(("q", "query", "string"), ("grid", "query", "string"),
+             ("tag", "query", "string"), ("limit", "query", "integer"),
+             ("offset", "query", "integer")), tag="planner")
+def targets_search() -> Response:
+    """Find stored targets, as ``zoufang targets list`` does."""
+    from zoufang.campaign.targets import find_targets
+
+    limit, offset = min(_limit("50"), 1000), _limit("0", "offset")
+    with store().session() as s:
+        total, items = find_targets(
+            s, _township_id(), query=request.args.get("q"), grid=request.args.get("grid"),
+            tag=request.args.get("tag"), limit=limit, offset=offset)
+    return _ok(total=total, offset=offset, limit=limit, targets=items)
 
 
 @api("/township/problems", roles=("planner",), summary="Data problems kept in the store.",
