@@ -69,12 +69,16 @@ class Phone:
                      if m.type == "error" and not self.offline else None)
         self.page.on("pageerror", lambda e: live.problems.append(f"page error: {e}"))
         self.dialogs: list[str] = []
+        self.accept_dialogs = False
         self.page.on("dialog", self._dialog)
         live.login(self.page, "cadre1")
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
-        dialog.dismiss()  # "cancel": the cadre stays logged in
+        if self.accept_dialogs:
+            dialog.accept()
+        else:
+            dialog.dismiss()  # "cancel": the cadre stays logged in
 
     def _route(self, route: Any) -> None:
         host = urlsplit(route.request.url).hostname
@@ -233,6 +237,35 @@ def test_offline_visits_sync_exactly_once(field_live: Live) -> None:
     live.shot(page, "field_outbox_synced_phone")
     assert [p for p in live.take_problems() if "internetdisconnected" not in p.lower()
             and "ERR_INTERNET_DISCONNECTED" not in p] == []
+    phone.close()
+
+
+def test_signing_out_leaves_nothing_on_the_phone(field_live: Live) -> None:
+    """Confirmed sign-out with a full outbox deletes it: the next cadre finds none of it.
+
+    Before, the outbox stayed in IndexedDB and was sent under whoever signed in next on
+    the phone, and the residents' ids, notes and issue texts stayed on it.
+    """
+    live = field_live
+    first, stops = _route_days(live)[0]
+    phone = Phone(live, *_point(live, stops[0]))
+    page = phone.page
+    page.goto(live.url(f"/field/route?day={first.isoformat()}"))
+    _ready(page)
+    phone.set_offline(True)
+    page.reload()
+    _record(page, stops[0], "not_home")
+    assert page.inner_text("#outbox-count") == "1 条待同步"
+    phone.set_offline(False)
+    page.route("**/api/v1/me/sync", lambda route: route.abort())  # the sync does not get through
+    phone.accept_dialogs = True
+    with page.expect_navigation(wait_until="load"):
+        page.tap("#logout")
+    assert "将从手机上删除" in phone.dialogs[-1]
+    assert "/login" in page.url
+    live.login(page, "cadre1")
+    page.goto(live.url("/field/"))
+    assert page.evaluate("() => window.zoufangField.all().then(xs => xs.length)") == 0
     phone.close()
 
 

@@ -187,8 +187,8 @@ def route_settings_cmd(file: Path | None, pairs: tuple[str, ...], campaign: str 
 
 _PHASE = click.option("--phase", default="visit", show_default=True,
                       type=click.Choice(["visit", "push", "revisit"]),
-                      help="Whose route plan: visit (the concentrated push's days if the "
-                           "campaign has one), push, or revisit (回访).")
+                      help="Whose route plan: visit (the whole 走访排查 phase), push "
+                           "(集中走访) or revisit (回访).")
 _CADRE_HELP = "Cadre id (工号)."
 
 

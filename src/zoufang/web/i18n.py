@@ -309,9 +309,10 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "field.pending": ("{n} 条待同步", "{n} waiting to sync"),
     "field.sync_now": ("立即同步", "Sync now"),
     "field.sync_failed": ("{n} 条未能保存，请查看", "{n} could not be saved; have a look"),
-    "field.logout_pending": ("还有 {n} 条走访记录未同步，退出后将无法同步。确定退出吗？",
-                             "{n} visits are not synced yet and cannot be synced after "
-                             "logging out. Log out anyway?"),
+    "field.logout_pending": ("还有 {n} 条走访记录未同步，退出后将从手机上删除、无法再同步。"
+                             "确定退出吗？",
+                             "{n} visits are not synced yet; logging out deletes them from "
+                             "this phone. Log out anyway?"),
     "field.offline": ("当前无网络，显示的是手机上保存的内容", "Offline: showing what the phone "
                       "keeps"),
     "field.app_name": ("走访助手", "zoufang field"),

@@ -336,16 +336,24 @@
       all().then(function (items) {
         var n = items.length;
         if (n > 0 && !window.confirm(msg("logout", n))) { return; }
+        var submitted = false;
         var done = function () {
+          if (submitted) { return; }
+          submitted = true;
           logoutForm.setAttribute("data-confirmed", "1");
           logoutForm.submit();
         };
-        var ctl = navigator.serviceWorker && navigator.serviceWorker.controller;
-        if (!ctl) { done(); return; }
-        var ch = new MessageChannel();
-        ch.port1.onmessage = done;
-        ctl.postMessage({ type: "clear" }, [ch.port2]);
-        setTimeout(done, 1500);
+        // Nothing of this cadre's stays on the phone for the next one to sign in on it:
+        // the outbox (residents' ids, notes, issue texts) and the cached pages go.
+        try { window.sessionStorage.removeItem(FLASH_KEY); window.sessionStorage.removeItem(BACK_KEY); } catch (err) { /* private mode */ }
+        db().then(function (d) { return d.clear("outbox"); }).catch(function () { return null; }).then(function () {
+          var ctl = navigator.serviceWorker && navigator.serviceWorker.controller;
+          if (!ctl) { done(); return; }
+          var ch = new MessageChannel();
+          ch.port1.onmessage = done;
+          ctl.postMessage({ type: "clear" }, [ch.port2]);
+          setTimeout(done, 1500);
+        });
       }, function () { logoutForm.setAttribute("data-confirmed", "1"); logoutForm.submit(); });
     });
   }
