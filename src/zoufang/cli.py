@@ -39,7 +39,7 @@ for _cmd in (*data.COMMANDS, plan.plan_group, visit.visit_group, issue.issue_gro
     main.add_command(_cmd)
 for _cmd in routes.COMMANDS:
     plan.plan_group.add_command(_cmd)
-for _name in ("measures", "weekly", "export"):
+for _name in ("measures", "weekly", "export", "progress"):
     data.report_cmd.add_command(ledger.ledger_group.commands[_name])
 
 

@@ -22,6 +22,7 @@ import click
 from zoufang.campaign.store.lookup import campaign_id_or_none, township_of
 from zoufang.commands._audit import cli_audit
 from zoufang.commands._common import (
+    CAMPAIGN_OPTION,
     DB_OPTION,
     JSON_OPTION,
     TOWNSHIP_OPTION,
@@ -111,6 +112,38 @@ def ledger_weekly(start: str, end: str, township: str | None, db_url: str | None
                                end=dt.date.fromisoformat(end))
         return dict(weeks=json.loads(w.to_json(orient="records", force_ascii=False))), \
             w.to_string(index=False)
+
+    run(as_json, go)
+
+
+@ledger_group.command("progress")
+@click.option("--phase", default="visit", show_default=True,
+              type=click.Choice(["visit", "push", "revisit"]),
+              help="The phase: visit (走访排查), push (集中走访) or revisit (回访).")
+@click.option("--as-of", "as_of", default=None,
+              help='The moment looked at, "YYYY-MM-DD[ HH:MM]" local time (default now).')
+@CAMPAIGN_OPTION
+@TOWNSHIP_OPTION
+@DB_OPTION
+@JSON_OPTION
+def ledger_progress(phase: str, as_of: str | None, campaign: str | None,
+                    township: str | None, db_url: str | None, as_json: bool) -> None:
+    """Report progress against the plan (挂图作战): per cadre, village and the township.
+
+    Visited so far against the plan's day-by-day curve (the current route plan's days, or
+    a straight line over the phase), the pace of the last days, the projected day of
+    100 % and an early warning for those falling behind.
+    """
+    from zoufang.campaign.progress import progress
+
+    def go() -> tuple[dict[str, Any], str]:
+        when = parse_datetime(as_of, option="as_of")
+        store = open_cli_store(db_url)
+        with store.session() as s:
+            town = township_of(s, township)
+            p = progress(s, town.id, campaign_id=campaign_id_or_none(s, town, campaign),
+                         phase=phase, as_of=when)
+        return p.to_dict(), p.summary()
 
     run(as_json, go)
 

@@ -13,7 +13,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from zoufang.campaign.store import local_now
 from zoufang.web import forms, maps
 from zoufang.web import queries as q
-from zoufang.web.context import basemap, plausible_days, popup_url, store, viewer
+from zoufang.web.context import (
+    basemap,
+    phase_arg,
+    plausible_days,
+    popup_url,
+    store,
+    viewer,
+)
 from zoufang.web.errors import NotFound
 from zoufang.web.i18n import format_local, labels, t
 from zoufang.web.responses import XLSX, download
@@ -172,6 +179,38 @@ def list_page(what: str) -> str:
     return render_template("leader/list.html", data=data, town=town, d=d, what=what,
                            filters={k: x for k, x in filters.items() if x},
                            dargs=d.args())
+
+
+@bp.get("/progress")
+def progress_page() -> str:
+    """Show progress against the plan (挂图作战): charts per village, cadres behind first.
+
+    ``phase`` (visit, push, revisit; default visit) and ``as_of`` (a date: the end of
+    that day; default now), as ``zoufang report progress``.
+    """
+    from zoufang.campaign.phases import PLAN_PHASES
+    from zoufang.campaign.progress import progress
+    from zoufang.campaign.store.lookup import LookupRefused
+
+    v = viewer()
+    d = DateArgs()
+    phase = phase_arg(PLAN_PHASES, "visit") or "visit"
+    data: dict[str, Any] | None = None
+    why: str | None = None
+    with store().session() as s:
+        town = q.township(s, v)
+        if town is not None and d.error is None:
+            try:
+                data = progress(s, town.id, phase=phase, as_of=d.as_of).to_dict()
+            except LookupRefused as exc:
+                why = exc.summary
+    return render_template("leader/progress.html", data=data, why=why, town=town, d=d,
+                           phase=phase, phases=PLAN_PHASES,
+                           chart_labels=labels(*PROGRESS_LABELS))
+
+
+#: Labels of the progress charts' script.
+PROGRESS_LABELS = ("progress.planned", "progress.visited", "progress.targets")
 
 
 @bp.get("/integrity")
