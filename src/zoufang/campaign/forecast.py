@@ -71,7 +71,7 @@ from zoufang.planner.availability import (
 )
 from zoufang.planner.schedule import ScheduleSettings
 
-__all__ = ["Forecast", "ForecastInputError", "forecast_campaign"]
+__all__ = ["Forecast", "ForecastInputError", "forecast_campaign", "forecast_of"]
 
 _EARTH_M_PER_DEG = 111_320.0
 
@@ -198,10 +198,14 @@ def forecast_campaign(store: Store, *, township: str | None = None,
     kind = _phase_kind(phase)
     with store.session() as s:
         camp = resolve_campaign(s, township=township, campaign=campaign)
-        return _forecast(s, camp, kind, as_of)
+        return forecast_of(s, camp, kind, as_of)
 
 
-def _forecast(s: Session, camp: Campaign, kind: str, as_of: dt.datetime | None) -> Forecast:
+def forecast_of(s: Session, camp: Campaign, kind: str, as_of: dt.datetime | None) -> Forecast:
+    """Return the forecast of campaign ``camp``'s phase ``kind`` in an open session.
+
+    As :func:`forecast_campaign` (which finds the campaign), for a caller that has it.
+    """
     try:
         ph = plan_phase(camp, kind)
     except LookupRefused as exc:

@@ -17,6 +17,7 @@ the whole file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import math
@@ -30,7 +31,7 @@ from typing import IO, Any, TypeVar
 from zoufang._errors import Problem, ValidationError
 
 __all__ = ["LimitExceeded", "RawTable", "ReadLimits", "TABLE_SUFFIXES", "VECTOR_SUFFIXES",
-           "read_any", "read_table", "read_vector", "decode_csv", "decode_text"]
+           "open_sheet", "read_any", "read_table", "read_vector", "decode_csv", "decode_text"]
 
 T = TypeVar("T")
 
@@ -564,7 +565,18 @@ def _csv_refused(source: str, row: int, exc: csv.Error) -> ValidationError:
                                     code="malformed")])
 
 
-def _read_xlsx(path: Path, sheet: str | int | None, lim: ReadLimits) -> RawTable:
+@contextlib.contextmanager
+def open_sheet(path: Path, sheet: str | int | None, lim: ReadLimits) -> Iterator[Any]:
+    """Open a workbook's sheet (the first, or ``sheet`` by name or 0-based index) to read.
+
+    The zip's directory is held to ``lim`` before anything is expanded; the workbook is
+    closed when the ``with`` block ends.
+
+    Raises
+    ------
+    ValidationError
+        Not a readable .xlsx file, or no such sheet (naming the sheets there are).
+    """
     from openpyxl import load_workbook
 
     source = path.name
@@ -576,23 +588,28 @@ def _read_xlsx(path: Path, sheet: str | int | None, lim: ReadLimits) -> RawTable
                               [Problem(source, None, None, "not a readable .xlsx file",
                                        code="format")]) from None
     try:
-        return _read_sheet(wb, source, sheet, lim)
+        try:
+            if sheet is None:
+                ws = wb.worksheets[0]
+            elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit()):
+                ws = wb.worksheets[int(sheet)]
+            else:
+                ws = wb[sheet]
+        except (KeyError, IndexError):
+            raise ValidationError(
+                f"{source}: no sheet {sheet!r}; sheets are {wb.sheetnames}",
+                [Problem(source, None, None, f"no sheet {sheet!r}", code="sheet")]) from None
+        yield ws
     finally:
         wb.close()
 
 
-def _read_sheet(wb: Any, source: str, sheet: str | int | None, lim: ReadLimits) -> RawTable:
-    try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit()):
-            ws = wb.worksheets[int(sheet)]
-        else:
-            ws = wb[sheet]
-    except (KeyError, IndexError):
-        raise ValidationError(f"{source}: no sheet {sheet!r}; sheets are {wb.sheetnames}",
-                              [Problem(source, None, None, f"no sheet {sheet!r}",
-                                       code="sheet")]) from None
+def _read_xlsx(path: Path, sheet: str | int | None, lim: ReadLimits) -> RawTable:
+    with open_sheet(path, sheet, lim) as ws:
+        return _read_sheet(ws, path.name, lim)
+
+
+def _read_sheet(ws: Any, source: str, lim: ReadLimits) -> RawTable:
     header_row = next(ws.iter_rows(max_row=1, values_only=True), None)
     if header_row is None:
         raise ValidationError(f"{source}: the sheet is empty; expected a header row",

@@ -182,7 +182,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "progress.title": ("挂图作战", "Progress against the plan"),
     "progress.planned": ("计划累计", "Planned (cumulative)"),
     "progress.visited": ("已走访累计", "Visited (cumulative)"),
-    "progress.targets": ("对象数", "targets"),
+    "progress.targets": ("对象数", "targets"), "progress.day": ("日期", "Day"),
     "progress.visited_of": ("已走访 / 对象", "visited / targets"),
     "progress.visited_to_date": ("已走访", "Visited"),
     "progress.planned_to_date": ("按计划应走访", "Planned to date"),

@@ -159,6 +159,10 @@ class _Rows:
         assert p.row is not None
         self.errors.setdefault(p.row, []).append(p)
 
+    def all_problems(self) -> list[Problem]:
+        """Return every problem: the errors by row number, then the warnings."""
+        return [*(p for n in sorted(self.errors) for p in self.errors[n]), *self.warnings]
+
 
 def _checked_phone(text: str | None, src: str, number: int, header: str | None,
                    rows: _Rows) -> str | None:
@@ -596,8 +600,7 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
         hints=hints)
     if dry_run:
-        report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
-                           *rows.warnings]
+        report.problems = rows.all_problems()
         report.sample_points = [[r["ext_id"], r["lon"], r["lat"]] for r in rows.good
                                 if r["lon"] is not None][:SAMPLE_POINTS]
         with store.session() as session:
@@ -747,8 +750,7 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
         hints=hints)
     if dry_run:
-        report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
-                           *rows.warnings]
+        report.problems = rows.all_problems()
         return report
     if limits is not None:  # the time budget covers checking too, not only reading
         limits.check_time(table.source)
@@ -958,8 +960,7 @@ def import_cadres(store: Store, path: str | Path, *, crs: Any = None,
         rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
         hints=hints)
     if dry_run:
-        report.problems = [*(p for n in sorted(rows.errors) for p in rows.errors[n]),
-                           *rows.warnings]
+        report.problems = rows.all_problems()
         return report
     if limits is not None:  # the time budget covers checking too, not only reading
         limits.check_time(table.source)

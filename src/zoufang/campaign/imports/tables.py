@@ -127,28 +127,8 @@ def read_import_table(path: str | Path, *, names: Iterable[str] = (),
 
 def _xlsx_grid(path: Path, sheet: str | int | None, lim: ReadLimits) -> Grid:
     """Every non-blank row of the sheet as text cells, with its Excel row number."""
-    from openpyxl import load_workbook
-
     source = path.name
-    _r.check_zip(path, lim)
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types
-        raise ValidationError(f"{source}: not a readable .xlsx file ({exc})",
-                              [Problem(source, None, None, "not a readable .xlsx file",
-                                       code="format")]) from None
-    try:
-        try:
-            if sheet is None:
-                ws = wb.worksheets[0]
-            elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit()):
-                ws = wb.worksheets[int(sheet)]
-            else:
-                ws = wb[sheet]
-        except (KeyError, IndexError):
-            raise ValidationError(
-                f"{source}: no sheet {sheet!r}; sheets are {wb.sheetnames}",
-                [Problem(source, None, None, f"no sheet {sheet!r}", code="sheet")]) from None
+    with _r.open_sheet(path, sheet, lim) as ws:
         grid: Grid = []
         kept = 0
         formats: dict[Any, str | None] = {}
@@ -163,8 +143,6 @@ def _xlsx_grid(path: Path, sheet: str | int | None, lim: ReadLimits) -> Grid:
             kept = _check_row(lim, source, grid, kept, row_no, cells)
             grid.append((row_no, cells))
         return grid
-    finally:
-        wb.close()
 
 
 def _xlsx_cell(c: Any, formats: dict[Any, str | None]) -> str | None:

@@ -210,7 +210,7 @@ def progress_page() -> str:
 
 
 #: Labels of the progress charts' script.
-PROGRESS_LABELS = ("progress.planned", "progress.visited", "progress.targets")
+PROGRESS_LABELS = ("progress.planned", "progress.visited", "progress.targets", "progress.day")
 
 
 @bp.get("/integrity")

@@ -272,7 +272,7 @@ def q_lang_zh() -> bool:
 
 def _plan_forecast(township_id: int | None, res: Any) -> tuple[Any, str | None]:
     """Return the forecast of the shown plan's phase (issue 14), or why there is none."""
-    from zoufang.campaign.forecast import _forecast
+    from zoufang.campaign.forecast import forecast_of
     from zoufang.campaign.phases import PLAN_PHASES
     from zoufang.campaign.store import Campaign
     from zoufang.campaign.store.lookup import newest_campaign_id
@@ -285,7 +285,7 @@ def _plan_forecast(township_id: int | None, res: Any) -> tuple[Any, str | None]:
             camp = s.get(Campaign, cid) if cid is not None else None
             if camp is None:
                 return None, None
-            return _forecast(s, camp, res.phase_kind or "visit", None), None
+            return forecast_of(s, camp, res.phase_kind or "visit", None), None
     except ValidationError as exc:
         return None, exc.summary
 
