@@ -27,6 +27,7 @@ __all__ = [
     "CAMPAIGN_OPTION",
     "DB_OPTION",
     "JSON_OPTION",
+    "PHASE_OPTION",
     "TOWNSHIP_OPTION",
     "emit",
     "fail",
@@ -47,6 +48,12 @@ TOWNSHIP_OPTION = click.option("--township", default=None,
                                help="Township name (default: the only one).")
 CAMPAIGN_OPTION = click.option("--campaign", default=None,
                                help="Campaign name or id (default: the township's newest).")
+#: The phase of a route plan or of progress: the one vocabulary of campaign/phases.py.
+PHASE_OPTION = click.option(
+    "--phase", default="visit", show_default=True,
+    type=click.Choice(["visit", "push", "revisit"]),
+    help="visit: the whole 走访排查 phase; push: the concentrated push (集中走访) inside it; "
+         "revisit: 回访 of issues awaiting the resident's rating.")
 
 Outcome = tuple[dict[str, Any], str]
 

@@ -25,6 +25,7 @@ from zoufang.commands._common import (
     CAMPAIGN_OPTION,
     DB_OPTION,
     JSON_OPTION,
+    PHASE_OPTION,
     TOWNSHIP_OPTION,
     open_cli_store,
     parse_date,
@@ -117,9 +118,7 @@ def ledger_weekly(start: str, end: str, township: str | None, db_url: str | None
 
 
 @ledger_group.command("progress")
-@click.option("--phase", default="visit", show_default=True,
-              type=click.Choice(["visit", "push", "revisit"]),
-              help="The phase: visit (走访排查), push (集中走访) or revisit (回访).")
+@PHASE_OPTION
 @click.option("--as-of", "as_of", default=None,
               help='The moment looked at, "YYYY-MM-DD[ HH:MM]" local time (default now).')
 @CAMPAIGN_OPTION

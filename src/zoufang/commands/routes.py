@@ -42,6 +42,7 @@ from zoufang.commands._common import (
     CAMPAIGN_OPTION,
     DB_OPTION,
     JSON_OPTION,
+    PHASE_OPTION,
     TOWNSHIP_OPTION,
     open_cli_store,
     pad,
@@ -74,10 +75,7 @@ def _routes_text(res: Any) -> str:
 @click.command("routes")
 @click.option("--cadre", default=None, help="Plan only this cadre (工号); the others' routes "
               "are kept from the current plan.")
-@click.option("--phase", default="visit", show_default=True,
-              type=click.Choice(["visit", "push", "revisit"]),
-              help="visit: the whole 走访排查 phase; push: the concentrated push (集中走访) "
-                   "inside it; revisit: 回访 of issues awaiting the resident's rating.")
+@PHASE_OPTION
 @click.option("--time-limit", "time_limit", default=2.0, show_default=True, type=float,
               help="Search seconds per cadre.")
 @click.option("--as-of", "as_of", default=None, metavar="'YYYY-MM-DD HH:MM'",
@@ -185,10 +183,7 @@ def route_settings_cmd(file: Path | None, pairs: tuple[str, ...], campaign: str 
 
 # ------------------------------------------------------------------ show and export
 
-_PHASE = click.option("--phase", default="visit", show_default=True,
-                      type=click.Choice(["visit", "push", "revisit"]),
-                      help="Whose route plan: visit (the whole 走访排查 phase), push "
-                           "(集中走访) or revisit (回访).")
+_PHASE = PHASE_OPTION
 _CADRE_HELP = "Cadre id (工号)."
 
 
