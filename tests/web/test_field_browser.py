@@ -269,6 +269,51 @@ def test_signing_out_leaves_nothing_on_the_phone(field_live: Live) -> None:
     phone.close()
 
 
+_PUT = """([cid, target, at]) => idb.openDB("zoufang-field", 1).then(d => d.put("outbox", {
+    client_id: cid, state: "pending", item: {client_id: cid, target: target, at: at,
+    mode: "in_home", outcome: "not_home", notes: "", lon: null, lat: null, issues: [],
+    card: false, survey: false, leaflet: false, solved: false}}))"""
+
+
+def test_outbox_sends_what_was_saved_during_a_sync_and_drops_a_refused_one(
+        field_live: Live) -> None:
+    """A record saved while a sync runs goes out in the next; a refused one can be removed.
+
+    Before, ``sync()`` during a sync returned the running one, whose batch did not hold
+    the new record, and the form said "no network" on a phone that was online; a refused
+    record stayed in the outbox with no way to clear it.
+    """
+    live = field_live
+    first, stops = _route_days(live)[0]
+    phone = Phone(live, *_point(live, stops[0]))
+    page = phone.page
+    page.goto(live.url(f"/field/route?day={first.isoformat()}"))
+    _ready(page)
+    at = f"{first.isoformat()} 19:00"
+    before = _counts(live)
+    got = page.evaluate("""async ([put, a, b, at]) => {
+        const putIt = eval(put);
+        await putIt(["race-aaaa", a, at]);
+        const one = window.zoufangField.sync();
+        await putIt(["race-bbbb", b, at]);
+        const two = await window.zoufangField.sync();   // called while `one` runs
+        await one;
+        return two;
+    }""", [_PUT, stops[0], stops[1], at])
+    assert got["race-bbbb"]["result"] == "created", got
+    assert _counts(live)[0] == before[0] + 2
+    page.evaluate("([put, at]) => eval(put)(['nope-nope', 'NO-SUCH', at])", [_PUT, at])
+    page.evaluate("() => window.zoufangField.sync()")
+    page.wait_for_selector("#outbox-failed:not([hidden]) .remove-failed")
+    assert "NO-SUCH" in page.inner_text("#outbox-failed")
+    phone.accept_dialogs = True
+    page.tap("#outbox-failed .remove-failed")
+    page.wait_for_selector("#outbox-failed", state="hidden")
+    assert page.evaluate("() => window.zoufangField.all().then(xs => xs.length)") == 0
+    assert "删除后将从手机上清除" in phone.dialogs[-1]
+    phone.close()
+
+
 def test_other_households_refused_and_far_gps_flagged(field_live: Live) -> None:
     """X1 (no area of cadre1) is refused with the reason; a point 15 km off is flagged."""
     live = field_live

@@ -330,6 +330,12 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "field.pending": ("{n} 条待同步", "{n} waiting to sync"),
     "field.sync_now": ("立即同步", "Sync now"),
     "field.sync_failed": ("{n} 条未能保存，请查看", "{n} could not be saved; have a look"),
+    "field.remove_failed": ("删除此条", "Remove it"),
+    "field.remove_failed_confirm": ("这条记录未能保存，删除后将从手机上清除。请先按原因在登记页重新"
+                                    "登记（如需要）。确定删除吗？",
+                                    "This record could not be saved; removing it deletes it "
+                                    "from the phone. Record it again on the form first if "
+                                    "needed. Remove it?"),
     "field.logout_pending": ("还有 {n} 条走访记录未同步，退出后将从手机上删除、无法再同步。"
                              "确定退出吗？",
                              "{n} visits are not synced yet; logging out deletes them from "

@@ -73,7 +73,15 @@
         var ul = fb.querySelector("ul");
         ul.textContent = "";
         failed.forEach(function (x) {
-          ul.appendChild(el("li", (x.item.target || "") + " " + (x.item.at || "") + "：" + (x.error || "")));
+          var li = el("li", (x.item.target || "") + " " + (x.item.at || "") + "：" + (x.error || "") + " ");
+          var rm = el("button", msg("remove_failed"), "small remove-failed");
+          rm.type = "button";
+          rm.addEventListener("click", function () {  // the cadre read why; it leaves the phone
+            if (!window.confirm(msg("remove_failed_confirm"))) { return; }
+            db().then(function (d) { return d.delete("outbox", x.client_id); }).then(banner);
+          });
+          li.appendChild(rm);
+          ul.appendChild(li);
         });
       }
       return items;
@@ -82,7 +90,9 @@
 
   var syncing = null;
   function sync() {
-    if (syncing) { return syncing; }
+    // A sync already under way has not read what was saved since: wait for it, then send
+    // again (else a record saved meanwhile would look unsent, as if the phone were offline).
+    if (syncing) { return syncing.then(function () { return sync(); }, function () { return sync(); }); }
     syncing = all().then(function (items) {
       var pending = items.filter(function (x) { return x.state !== "failed"; }).slice(0, 200);
       if (!pending.length) { return {}; }
