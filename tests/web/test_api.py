@@ -280,3 +280,30 @@ def test_target_search_as_the_cli(web: Web) -> None:
     assert r.status_code == 400 and "offset" in r.get_json()["error"]
     for who in ("leader", "cadre1"):
         assert web.client(who)[0].get("/api/v1/township/targets?q=138").status_code == 403
+
+
+def test_a_job_left_running_by_a_stopped_server_is_failed(web: Web) -> None:
+    """A job row still "running" long after its budget, run by no live process: failed.
+
+    Before, a server stopped mid-plan left the job "running" on its page for ever. A job
+    within its budget is left alone (another server process may be running it).
+    """
+    import time as _time
+
+    from zoufang.campaign.store import PlanningJob
+
+    store = web.app.extensions["zoufang_store"]
+    now = _time.time()
+    with store.session() as s:
+        for jid, age in (("deadjob0001", 7200.0), ("livejob0001", 10.0)):
+            s.add(PlanningJob(id=jid, township_id=web.world.township_id, kind="areas",
+                              status="running", stage="solving", started_by="planner",
+                              time_limit_s=30.0, seed=0, started_at=now - age,
+                              solve_started=now - age))
+    planner, _ = web.client("planner")
+    dead = planner.get("/api/v1/jobs/deadjob0001").get_json()["job"]
+    assert dead["status"] == "failed" and "作业中断" in dead["error"], dead
+    live = planner.get("/api/v1/jobs/livejob0001").get_json()["job"]
+    assert live["status"] == "running"
+    with store.session() as s:  # stored, so every page and process sees it
+        assert s.get(PlanningJob, "deadjob0001").status == "failed"

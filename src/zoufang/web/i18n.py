@@ -372,6 +372,9 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "stage_building": ("建立模型", "building"), "stage_solving": ("求解中", "solving"),
     "stage_checking": ("独立校验", "checking"), "stage_storing": ("保存结果", "storing"),
     "stage_done": ("完成", "done"), "stage_failed": ("失败", "failed"),
+    "job_abandoned": ("作业中断：运行它的服务器已停止或重启，规划结果未保存。请重新开始规划。",
+                      "Job interrupted: the server running it stopped or restarted; nothing "
+                      "was stored. Start the planning again."),
     "phase_visit": ("走访排查（全阶段）", "visit phase (走访排查, all of it)"),
     "phase_push": ("集中走访", "concentrated push (集中走访)"),
     "phase_revisit": ("回访", "revisit phase (回访)"),

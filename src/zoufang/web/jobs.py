@@ -38,6 +38,11 @@ __all__ = ["Job", "PlanView", "Planning"]
 
 _log = logging.getLogger(__name__)
 
+#: A job no process of this app is running is taken as abandoned (its server stopped)
+#: once it has run ORPHAN_FACTOR times its search budget plus ORPHAN_GRACE_S seconds.
+ORPHAN_FACTOR = 3.0
+ORPHAN_GRACE_S = 600.0
+
 _STAGE_PROGRESS = {"queued": 0.0, "loading": 0.05, "building": 0.12, "solving": 0.2,
                    "checking": 0.9, "storing": 0.95, "done": 1.0}
 
@@ -188,14 +193,36 @@ class Planning:
         self._queue(job, self._run_routes)
         return job
 
+    def _stored(self, job: Job) -> Job:
+        """Return a stored job; one left running by a server that stopped is failed now.
+
+        A job this process runs is alive. Another one still queued or running long after
+        its search budget (:data:`ORPHAN_FACTOR` times it, plus :data:`ORPHAN_GRACE_S`;
+        a route job's budget is its time limit per cadre times its cadres) was left by a
+        server that stopped or was killed: it is marked failed, saying so, so that its
+        page does not show "running" for ever.
+        """
+        if job.status in ("queued", "running") and job.id not in self.jobs:
+            budget = job.time_limit_s * (max(job.cadres_total, 1) if job.kind == "routes"
+                                         else 1)
+            if time.time() - job.started_at > ORPHAN_FACTOR * budget + ORPHAN_GRACE_S:
+                from zoufang.web.i18n import LABELS
+
+                job.status, job.stage = "failed", "failed"
+                job.error = LABELS["job_abandoned"][0]
+                job.finished_at = time.time()
+                self._save(job)
+        return job
+
     def get(self, job_id: str) -> Job | None:
         """Return the job ``job_id`` as stored (None when unknown), from any process."""
         if not job_id or len(job_id) > 32:
             return None
         with self.store.session() as s:
             row = s.get(PlanningJob, job_id)
-            if row is not None:
-                return _from_row(row)
+            stored = _from_row(row) if row is not None else None
+        if stored is not None:  # outside the read: marking it failed writes
+            return self._stored(stored)
         return self.jobs.get(job_id)
 
     def latest_job(self, township_id: int, kind: str = "areas") -> Job | None:
@@ -204,8 +231,9 @@ class Planning:
             row = s.scalars(select(PlanningJob).where(
                 PlanningJob.township_id == township_id, PlanningJob.kind == kind)
                 .order_by(PlanningJob.started_at.desc()).limit(1)).first()
-            if row is not None:
-                return _from_row(row)
+            stored = _from_row(row) if row is not None else None
+        if stored is not None:
+            return self._stored(stored)
         mine = [j for j in self.jobs.values()
                 if j.township_id == township_id and j.kind == kind]
         return max(mine, key=lambda j: j.started_at) if mine else None
