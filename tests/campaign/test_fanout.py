@@ -66,7 +66,9 @@ def test_county_on_local_cluster_keeps_plans_of_others(db_url: str, tmp_path: Pa
             if plan.feasible:  # a feasible plan passes the independent checker
                 assert plan.ok, plan.violations
             assert plan.township == t and plan.n_areas == 150
-        assert by[towns[0]].feasible  # township 1 is the one-township demo, feasible
+        # Whether a 5 s search reaches a feasible plan depends on the machine's load (a
+        # CI run beside other work once got none for the demo township): the demo's
+        # feasibility is test_areas.py's test_demo_township_plan (30 s), not this one's.
         assert {by[t].plan_id for t in towns} == {p for p in (by[t].plan_id for t in towns)}
         assert len({by[t].plan_id for t in towns}) == 3
     finally:
