@@ -233,9 +233,9 @@ def progress(session: Session, township_id: int, *, campaign_id: int | None = No
     villages = {}
     for i, r in enumerate(rows):
         villages.setdefault((r[1], r[2] or "（未落格）"), []).append(i)
-    vgroups = [group("village", str(vid or ""), vname, np.array(members))
+    vgroups = [group("village", str(vid or ""), vname, np.array(members, dtype=np.int64))
                for (vid, vname), members in sorted(villages.items(), key=lambda kv: kv[0][1])]
-    cgroups = [group("cadre", ext, name, np.array(members))
+    cgroups = [group("cadre", ext, name, np.array(members, dtype=np.int64))
                for ext, (name, members) in sorted(areas.items())]
     return Progress(campaign=camp.name, phase=phase, phase_name=PLAN_PHASES[phase][0],
                     start=ph.start, end=ph.end, as_of=when,
