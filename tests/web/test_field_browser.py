@@ -240,6 +240,15 @@ def test_offline_visits_sync_exactly_once(field_live: Live) -> None:
     phone.close()
 
 
+def _phone_on_first_day(live: Live) -> tuple[Phone, dt.date, list[str]]:
+    """cadre1's phone at its first stop, on the route page of its first day, kept offline."""
+    first, stops = _route_days(live)[0]
+    phone = Phone(live, *_point(live, stops[0]))
+    phone.page.goto(live.url(f"/field/route?day={first.isoformat()}"))
+    _ready(phone.page)
+    return phone, first, stops
+
+
 def test_signing_out_leaves_nothing_on_the_phone(field_live: Live) -> None:
     """Confirmed sign-out with a full outbox deletes it: the next cadre finds none of it.
 
@@ -247,11 +256,8 @@ def test_signing_out_leaves_nothing_on_the_phone(field_live: Live) -> None:
     the phone, and the residents' ids, notes and issue texts stayed on it.
     """
     live = field_live
-    first, stops = _route_days(live)[0]
-    phone = Phone(live, *_point(live, stops[0]))
+    phone, first, stops = _phone_on_first_day(live)
     page = phone.page
-    page.goto(live.url(f"/field/route?day={first.isoformat()}"))
-    _ready(page)
     phone.set_offline(True)
     page.reload()
     _record(page, stops[0], "not_home")
@@ -284,11 +290,8 @@ def test_outbox_sends_what_was_saved_during_a_sync_and_drops_a_refused_one(
     record stayed in the outbox with no way to clear it.
     """
     live = field_live
-    first, stops = _route_days(live)[0]
-    phone = Phone(live, *_point(live, stops[0]))
+    phone, first, stops = _phone_on_first_day(live)
     page = phone.page
-    page.goto(live.url(f"/field/route?day={first.isoformat()}"))
-    _ready(page)
     at = f"{first.isoformat()} 19:00"
     before = _counts(live)
     got = page.evaluate("""async ([put, a, b, at]) => {

@@ -178,6 +178,21 @@ def _checked_phone(text: str | None, src: str, number: int, header: str | None,
     return phone
 
 
+def _settle(report: ImportReport, table: RawTable, rows: _Rows,
+            file_problems: list[Problem], path: Path, *, skip_invalid: bool, dry_run: bool,
+            rejects_path: str | Path | None, colmap: dict[str, str], hints: str) -> None:
+    """Refuse the file or keep its rejects (see :func:`_refuse_or_reject`) into ``report``.
+
+    A dry run refuses nothing for bad rows: every problem goes into ``report.problems``.
+    """
+    report.rejects_file, report.rejected = _refuse_or_reject(
+        table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
+        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
+        hints=hints)
+    if dry_run:
+        report.problems = rows.all_problems()
+
+
 def _refuse_or_reject(
     table: RawTable, rows: _Rows, file_problems: list[Problem], path: Path, *,
     skip_invalid: bool, rejects_path: Path | None, colmap: dict[str, str], hints: str,
@@ -595,12 +610,9 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
             table.source, None, colmap.get("tags"), "tags not in the vocabulary, kept as "
             f"free tags (shown and filterable, not used by the must-go rules): {listed}",
             severity="warning", code="free_tags"))
-    report.rejects_file, report.rejected = _refuse_or_reject(
-        table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
-        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
-        hints=hints)
+    _settle(report, table, rows, file_problems, path, skip_invalid=skip_invalid,
+            dry_run=dry_run, rejects_path=rejects_path, colmap=colmap, hints=hints)
     if dry_run:
-        report.problems = rows.all_problems()
         report.sample_points = [[r["ext_id"], r["lon"], r["lat"]] for r in rows.good
                                 if r["lon"] is not None][:SAMPLE_POINTS]
         with store.session() as session:
@@ -745,12 +757,9 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
         rows.good_rows = [rows.good_rows[i] for i in keep]
     report = ImportReport("grids", table.source, "", table.encoding, crs_label,
                           len(table.rows), notes=opened.notes, columns=dict(colmap))
-    report.rejects_file, report.rejected = _refuse_or_reject(
-        table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
-        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
-        hints=hints)
+    _settle(report, table, rows, file_problems, path, skip_invalid=skip_invalid,
+            dry_run=dry_run, rejects_path=rejects_path, colmap=colmap, hints=hints)
     if dry_run:
-        report.problems = rows.all_problems()
         return report
     if limits is not None:  # the time budget covers checking too, not only reading
         limits.check_time(table.source)
@@ -955,12 +964,9 @@ def import_cadres(store: Store, path: str | Path, *, crs: Any = None,
                           header_row=getattr(table, "header_row", None))
     if rows.read_as:
         report.notes.append("ranks read as: " + _counted(rows.read_as))
-    report.rejects_file, report.rejected = _refuse_or_reject(
-        table, rows, file_problems, path, skip_invalid=skip_invalid or dry_run,
-        rejects_path=Path(rejects_path) if rejects_path else None, colmap=colmap,
-        hints=hints)
+    _settle(report, table, rows, file_problems, path, skip_invalid=skip_invalid,
+            dry_run=dry_run, rejects_path=rejects_path, colmap=colmap, hints=hints)
     if dry_run:
-        report.problems = rows.all_problems()
         return report
     if limits is not None:  # the time budget covers checking too, not only reading
         limits.check_time(table.source)
