@@ -1,6 +1,7 @@
 """End to end in a real headless browser (Debian's chromium, driven by Playwright).
 
-The app runs in a thread on a free localhost port; the browser may reach nothing else:
+The app runs on waitress (the server ``zoufang demo serve`` uses) in a thread on a free
+localhost port; the browser may reach nothing else:
 Chrome's host resolver maps every other host to nothing and every request to another
 host is aborted and recorded. Every page of every role must load with no failed request,
 no request to another host and no console error. Screenshots go to
@@ -16,13 +17,13 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from zoufang.campaign.store import open_store
 
@@ -144,21 +145,38 @@ def serve_live(tmp_path_factory: pytest.TempPathFactory, name: str,
     st = open_store(f"sqlite:///{path}")
     world = build(st)
     st.dispose()
-    app = make_app(f"sqlite:///{path}")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    with sync_playwright() as pw:
+    with served(make_app(f"sqlite:///{path}")) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
                                      else shutil.which("chromium"), headless=True, args=FLAGS)
         try:
-            yield Live(f"http://127.0.0.1:{server.server_port}", world, browser)
+            yield Live(url, world, browser)
         finally:
             browser.close()
-            server.shutdown()
-            thread.join(5)
-            app.extensions["zoufang_planning"].shutdown()
-            app.extensions["zoufang_store"].dispose()
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """Serve ``app`` with waitress on a free localhost port; yield its base URL.
+
+    Waitress, not werkzeug's development server: the latter skips closing a response's
+    file when the browser drops the connection while it drains the request (a
+    ResourceWarning, an error under ``filterwarnings = error``), and waitress is what
+    ``zoufang demo serve`` runs. On leaving, the server, the planning pool and the store
+    are shut down.
+    """
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=6)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown()
+        thread.join(5)
+        app.extensions["zoufang_planning"].shutdown()
+        app.extensions["zoufang_store"].dispose()
 
 
 def _world_with_areas(st: Any) -> Any:

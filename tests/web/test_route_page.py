@@ -13,13 +13,11 @@ import json
 import logging
 import re
 import shutil
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from zoufang.campaign import route_exports as rx
 from zoufang.campaign.store import AuditEntry, RouteDay, RouteStop, open_store
@@ -186,7 +184,7 @@ def test_route_map_draws_line_and_numbered_stops(tmp_path: Path) -> None:
     In headless chromium (every other host blocked) the route page's map draws the
     route line, the base, a marker per target and a number per stop; no console error.
     """
-    from .test_browser import CHROMIUM, FLAGS, Live, _browser_or_skip
+    from .test_browser import CHROMIUM, FLAGS, Live, _browser_or_skip, served
 
     sync_playwright = _browser_or_skip()
     path = tmp_path / "route.sqlite"
@@ -194,41 +192,31 @@ def test_route_map_draws_line_and_numbered_stops(tmp_path: Path) -> None:
     world = build_route_web_world(st)
     _, shared = _days(world)
     st.dispose()
-    app = make_app(f"sqlite:///{path}")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM if Path(CHROMIUM).exists()
-                else shutil.which("chromium"), headless=True, args=FLAGS)
-            try:
-                live = Live(f"http://127.0.0.1:{server.server_port}", world, browser)
-                page = live.page()
-                live.login(page, "cadre1")
-                page.goto(live.url(f"/field/route?day={shared.isoformat()}"))
-                page.wait_for_selector('.folium-map[data-stop-labels]', timeout=20_000)
-                counts = json.loads(page.get_attribute(".folium-map", "data-features"))
-                n_rows = page.locator("#route-stops tr.stop-row").count()
-                n_stops = len(set(page.locator("#route-stops tr.stop-row").evaluate_all(
-                    "rows => rows.map(r => r.dataset.stop)")))
-                assert counts == {"route": 1, "base": 1, "stops": n_rows}
-                assert page.get_attribute(".folium-map", "data-stop-labels") == str(n_stops)
-                assert page.locator(".zf-stop-no").count() == n_stops
-                n_points = page.evaluate("""() => {
-                    const g = window.zoufangMaps.route.layers.route;
-                    return g.getLayers()[0].getLatLngs().length;
-                }""")
-                assert n_points == n_stops + 2  # base → stops → base (straight lines)
-                live.shot(page, "cadre1_route_map")
-                assert live.take_problems() == []
-                page.context.close()
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        thread.join(5)
-        app.extensions["zoufang_planning"].shutdown()
-        app.extensions["zoufang_store"].dispose()
+    with served(make_app(f"sqlite:///{path}")) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists()
+            else shutil.which("chromium"), headless=True, args=FLAGS)
+        try:
+            live = Live(url, world, browser)
+            page = live.page()
+            live.login(page, "cadre1")
+            page.goto(live.url(f"/field/route?day={shared.isoformat()}"))
+            page.wait_for_selector('.folium-map[data-stop-labels]', timeout=20_000)
+            counts = json.loads(page.get_attribute(".folium-map", "data-features"))
+            n_rows = page.locator("#route-stops tr.stop-row").count()
+            n_stops = len(set(page.locator("#route-stops tr.stop-row").evaluate_all(
+                "rows => rows.map(r => r.dataset.stop)")))
+            assert counts == {"route": 1, "base": 1, "stops": n_rows}
+            assert page.get_attribute(".folium-map", "data-stop-labels") == str(n_stops)
+            assert page.locator(".zf-stop-no").count() == n_stops
+            n_points = page.evaluate("""() => {
+                const g = window.zoufangMaps.route.layers.route;
+                return g.getLayers()[0].getLatLngs().length;
+            }""")
+            assert n_points == n_stops + 2  # base → stops → base (straight lines)
+            live.shot(page, "cadre1_route_map")
+            assert live.take_problems() == []
+            page.context.close()
+        finally:
+            browser.close()
 
