@@ -7,8 +7,9 @@ working.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 __all__ = ["Problem", "ValidationError", "format_problems", "problem"]
@@ -38,6 +39,10 @@ class Problem:
         A short machine-readable code, e.g. ``"lonlat_swapped"``.
     value
         The offending value as text, when there is one.
+    params
+        The details a reader's sentence needs (e.g. ``{"cells": 3, "width": 8}``), and
+        ``variant`` when one code has several sentences: :func:`zoufang.messages.
+        problem_text` fills the code's Chinese sentence with them.
     """
 
     source: str
@@ -47,6 +52,7 @@ class Problem:
     severity: Severity = "error"
     code: str = "invalid"
     value: str | None = None
+    params: Mapping[str, Any] | None = dataclass_field(default=None, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = self.source
@@ -59,17 +65,20 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
-        return asdict(self)
+        out = asdict(self)
+        out["params"] = dict(self.params) if self.params else None
+        return out
 
 
 def problem(source: str, message: str, field: str | None = None, value: object = None, *,
-            row: int | None = None, code: str = "invalid") -> Problem:
+            row: int | None = None, code: str = "invalid",
+            params: Mapping[str, Any] | None = None) -> Problem:
     """Build an error :class:`Problem` of a whole input (no row unless given).
 
     ``value`` is shown as text (``None`` stays absent), so callers may pass numbers.
     """
     return Problem(source=source, row=row, field=field, message=message, code=code,
-                   value=None if value is None else str(value))
+                   value=None if value is None else str(value), params=params)
 
 
 def format_problems(problems: Iterable[Problem], *, limit: int = 50) -> str:

@@ -94,10 +94,14 @@ def test_check_lists_problems_and_rejects_writing_nothing(web: Web) -> None:
     r = body["report"]
     errors = [p for p in r["problems"] if p["severity"] == "error"]
     assert {(p["row"], p["field"]) for p in errors} == {(3, "经度"), (4, "对象类型")}
+    by_row = {p["row"]: p["message"] for p in errors}
+    assert by_row[3].startswith("“经度”应为十进制度数") and "“abc”" in by_row[3]
+    assert by_row[4].startswith("未知的类型“别墅”") and "居民家庭" in by_row[4]
+    assert all("expected" in p["detail"] for p in errors)  # the English stays as detail
     assert r["rejected"] == 2
     rejects = list(csv.reader(io.StringIO(r["rejected_rows"])))
     assert [row[0] for row in rejects[1:]] == ["3", "4"]
-    assert rejects[1][1] == "W2" and "经度" in rejects[1][-1]
+    assert rejects[1][1] == "W2" and "经度: “经度”应为十进制度数" in rejects[1][-1]
     assert _count(web) == before
 
 
@@ -158,7 +162,8 @@ def test_wizard_in_the_browser(wizard_live: Live, tmp_path: Path) -> None:
     page.wait_for_selector("#import-file-problems", state="detached")
     page.click("#import-check")
     page.wait_for_selector("#import-check-summary")
-    assert "3" in page.inner_text("#import-check-problems")
+    shown = page.inner_text("#import-check-problems")
+    assert "3" in shown and "应为十进制度数" in shown and "expected" not in shown
     with page.expect_download() as dl:
         page.click("#import-rejects")
     rejects = Path(dl.value.path()).read_text(encoding="utf-8-sig")

@@ -160,7 +160,8 @@ class ReadLimits:
                 f"{source}: reading took longer than {allowed} allowed; refused",
                 [Problem(source, row, None, f"the file was not read within {allowed} "
                          "allowed" + (f" (stopped at row {row})" if row is not None else ""),
-                         code="too_slow")], limit="time",
+                         code="too_slow", params={"allowed": f"{self.budget_s:g}"}
+                         if self.budget_s is not None else None)], limit="time",
                 allowed=math.nan if self.budget_s is None else self.budget_s)
 
     def check_rows(self, source: str, count: int, row: int | None) -> None:
@@ -177,7 +178,8 @@ class ReadLimits:
                 [Problem(source, row, None, f"the file has more than {self.max_rows} data "
                          f"rows, the limit (stopped at row {row})" if row is not None else
                          f"the file has {count} features; at most {self.max_rows} allowed",
-                         code="too_many_rows", value=str(count))],
+                         code="too_many_rows", value=str(count),
+                         params={"max": self.max_rows})],
                 limit="rows", allowed=self.max_rows)
 
     def check_columns(self, source: str, count: int) -> None:
@@ -193,7 +195,8 @@ class ReadLimits:
                 f"{source}: {count} columns, more than {self.max_columns}; refused",
                 [Problem(source, 1, None, f"the header has {count} columns; at most "
                          f"{self.max_columns} allowed", code="too_many_columns",
-                         value=str(count))], limit="columns", allowed=self.max_columns)
+                         value=str(count), params={"max": self.max_columns})],
+                limit="columns", allowed=self.max_columns)
 
     def check_cells(self, source: str, row: int, headers: list[str],
                     cells: Sequence[object]) -> None:
@@ -218,7 +221,8 @@ def _field_too_long(source: str, row: int, column: str | None, length: int | Non
     return LimitExceeded(
         f"{source}: row {row} has a cell longer than {allowed} characters; refused",
         [Problem(source, row, column, f"cell longer than {allowed} characters, the "
-                 f"limit{got}; expected short text in every cell", code="field_too_long")],
+                 f"limit{got}; expected short text in every cell", code="field_too_long",
+                 params={"allowed": allowed, "length": length})],
         limit="field", allowed=allowed)
 
 
@@ -243,7 +247,7 @@ def check_zip(path: str | Path, limits: ReadLimits) -> None:
                 f"{limits.max_zip_members}; refused",
                 [Problem(source, None, None, f"{members} files in the zip; at most "
                          f"{limits.max_zip_members} allowed", code="zip_members",
-                         value=str(members))],
+                         value=str(members), params={"max": limits.max_zip_members})],
                 limit="members", allowed=limits.max_zip_members)
     if limits.max_expanded_bytes is None and limits.max_zip_ratio is None:
         return
@@ -258,7 +262,8 @@ def check_zip(path: str | Path, limits: ReadLimits) -> None:
             f"{source}: expands to {total} bytes, more than {limits.max_expanded_bytes}; "
             "refused", [Problem(source, None, None, f"the zip's files add up to {total} "
                         f"bytes uncompressed; at most {limits.max_expanded_bytes} allowed",
-                        code="zip_expanded", value=str(total))],
+                        code="zip_expanded", value=str(total),
+                        params={"max": limits.max_expanded_bytes})],
             limit="expanded", allowed=limits.max_expanded_bytes)
     if limits.max_zip_ratio is None:
         return
@@ -273,7 +278,8 @@ def check_zip(path: str | Path, limits: ReadLimits) -> None:
                 [Problem(source, None, info.filename, f"compressed {ratio:.0f} to 1 "
                          f"({info.compress_size} bytes expand to {info.file_size}); at "
                          f"most {limits.max_zip_ratio:g} to 1 allowed", code="zip_ratio",
-                         value=f"{ratio:.0f}")], limit="ratio", allowed=limits.max_zip_ratio)
+                         value=f"{ratio:.0f}", params={"max": f"{limits.max_zip_ratio:g}"})],
+                limit="ratio", allowed=limits.max_zip_ratio)
 
 
 def _zip_member_count(path: Path) -> int | None:
@@ -371,7 +377,8 @@ def _dedupe_headers(headers: list[str], source: str) -> list[str]:
         if h in seen:
             problems.append(Problem(source, 1, h, f"header {h!r} appears twice (columns "
                                     f"{seen[h]} and {i}); expected unique headers",
-                                    code="duplicate_header"))
+                                    code="duplicate_header",
+                                    params={"first": seen[h], "second": i}))
         seen.setdefault(h, i)
         out.append(h)
     if problems:
@@ -540,7 +547,8 @@ def _parse_csv(stream: IO[str], source: str, lim: ReadLimits) -> RawTable:
             if len(raw) > len(headers) and any(c.strip() for c in raw[len(headers):]):
                 problems.append(Problem(source, line_no, None,
                                         f"row has {len(raw)} cells but the header has "
-                                        f"{len(headers)}", code="extra_cells"))
+                                        f"{len(headers)}", code="extra_cells",
+                                        params={"cells": len(raw), "width": len(headers)}))
                 continue
             rows.append({h: _cell(raw[i]) if i < len(raw) else None
                          for i, h in enumerate(headers)})

@@ -234,9 +234,9 @@ def check_grids(
     problems: list[Problem] = []
 
     def problem(row: int | None, fld: str, message: str, severity: Severity, code: str,
-                value: Any = None) -> None:
+                value: Any = None, **params: Any) -> None:
         problems.append(Problem(source, row, fld, message, severity, code,
-                                None if value is None else str(value)))
+                                None if value is None else str(value), params or None))
 
     # --- ids
     ids = np.asarray(grids[id_column].to_numpy(dtype=object), dtype=object)
@@ -251,7 +251,7 @@ def check_grids(
         if key in seen:
             problem(i + 1, id_column, f"grid id {key!r} was already used by row "
                     f"{seen[key]}; ids are expected to be unique", "error",
-                    "duplicate_id", key)
+                    "duplicate_id", key, first=seen[key])
         else:
             seen[key] = i + 1
 
@@ -291,12 +291,14 @@ def check_grids(
             if shapely.is_empty(g):
                 usable[i] = False
                 problem(int(i) + 1, geom_col, f"invalid polygon ({reason}) has no area "
-                        "left after repair; expected a polygon", "error", "collapsed")
+                        "left after repair; expected a polygon", "error", "collapsed",
+                        reason=str(reason))
                 continue
             repaired.append(RepairedGrid(ids[i], int(i) + 1, str(reason), float(a0),
                                          float(a1)))
             problem(int(i) + 1, geom_col, f"invalid polygon repaired ({reason}); area "
-                    f"{a0:,.0f} m² before, {a1:,.0f} m² after", "warning", "repaired")
+                    f"{a0:,.0f} m² before, {a1:,.0f} m² after", "warning", "repaired",
+                    reason=str(reason), before=f"{a0:,.0f}", after=f"{a1:,.0f}")
         out[geom_col] = gpd.GeoSeries(geoms, index=grids.index, crs=grids.crs)
 
     overlaps: list[GridOverlap] = []
@@ -310,12 +312,16 @@ def check_grids(
         problem(o.row_b, geom_col,
                 f"grid {o.id_b!r} overlaps grid {o.id_a!r} (row {o.row_a}) by "
                 f"{o.area_m2:,.1f} m² around ({o.lon:.6f}, {o.lat:.6f}); a place must "
-                "belong to one grid", "warning", "overlap")
+                "belong to one grid", "warning", "overlap", a=o.id_b, b=o.id_a,
+                area=f"{o.area_m2:,.1f}")
     for g in gaps:
         names = ", ".join(repr(i) for i in g.grid_ids[:8])
         more = f" and {len(g.grid_ids) - 8} more" if len(g.grid_ids) > 8 else ""
         problem(None, geom_col, f"gap of {g.area_m2:,.1f} m² between grids {names}{more} "
-                f"around ({g.lon:.6f}, {g.lat:.6f}); no grid covers it", "warning", "gap")
+                f"around ({g.lon:.6f}, {g.lat:.6f}); no grid covers it", "warning", "gap",
+                grids="、".join(str(i) for i in g.grid_ids[:8]) + (
+                    f" 等 {len(g.grid_ids)} 个" if len(g.grid_ids) > 8 else ""),
+                area=f"{g.area_m2:,.1f}")
     return GridCheck(out, problems, repaired, overlaps, gaps)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from zoufang._errors import Problem
 
-__all__ = ["Forbidden", "NotFound", "cap_problems", "error_body", "problem_list"]
+__all__ = ["Forbidden", "NotFound", "cap_problems", "error_body", "localised", "problem_list"]
 
 
 class Forbidden(PermissionError):
@@ -32,15 +32,31 @@ def error_body(status: int, error: str, errors: list[dict[str, Any]] | None = No
     return {"ok": False, "error": error, "errors": errors or [], "status": status}
 
 
+def localised(p: Problem | dict[str, Any]) -> dict[str, Any]:
+    """Return the problem as a dict whose ``message`` is in the viewer's language.
+
+    The Chinese sentence comes from :mod:`zoufang.messages`; the English message the
+    code wrote stays in ``detail`` when it differs, for the operator reading a report.
+    """
+    from zoufang.messages import problem_text
+    from zoufang.web.i18n import current_lang
+
+    d = p.to_dict() if isinstance(p, Problem) else dict(p)
+    text = problem_text(d, current_lang())
+    if text != d.get("message"):
+        d["detail"], d["message"] = d.get("message"), text
+    return d
+
+
 def cap_problems(problems: Sequence[Problem], limit: int | None
                  ) -> tuple[list[dict[str, Any]], int]:
     """Return the first ``limit`` problems as dicts and how many were left out.
 
-    ``limit`` ``None`` keeps them all. An import may find a problem in every row of a
-    big file: a reply lists the first ones and counts the rest.
+    Each dict is :func:`localised`. ``limit`` ``None`` keeps them all. An import may find
+    a problem in every row of a big file: a reply lists the first ones and counts the rest.
     """
     shown = list(problems) if limit is None else list(problems[:max(int(limit), 0)])
-    return [p.to_dict() for p in shown], len(problems) - len(shown)
+    return [localised(p) for p in shown], len(problems) - len(shown)
 
 
 def problem_list(problems: Sequence[Problem], limit: int | None) -> list[dict[str, Any]]:

@@ -30,8 +30,9 @@ from zoufang.campaign.store.lookup import newest_campaign_id
 from zoufang.campaign.validate import parse_flag, parse_version
 from zoufang.campaign.visits import FOUR_ONES, record_visit
 from zoufang.gis.readers import LimitExceeded, ReadLimits
+from zoufang.messages import note_text
 from zoufang.web.errors import Forbidden, NotFound, cap_problems
-from zoufang.web.i18n import t
+from zoufang.web.i18n import current_lang, t
 from zoufang.web.queries import get_issue, issue_detail, require_township
 from zoufang.web.scope import ROLE_ACTIONS, area_target_ids, sees_personal, visit_grant
 from zoufang.web.security import Viewer
@@ -220,6 +221,7 @@ def import_upload(store: Any, viewer: Viewer, township_name: str, what: str,
         except LimitExceeded as exc:
             raise _limit_refused(exc, what, name) from None
         out = report.to_dict()
+        out["notes"] = [note_text(n, current_lang()) for n in report.notes]
         out["problems"], more = cap_problems(report.problems, lim.max_problems)
         out["problems_total"] = len(out["problems"]) + more
         rejects = Path(tmp) / "rejected.csv"

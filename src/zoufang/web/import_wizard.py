@@ -38,6 +38,9 @@ from zoufang.campaign.imports.columns import (
 )
 from zoufang.campaign.imports.tables import iter_names, read_import_table
 from zoufang.campaign.store import ImportMapping
+from zoufang.messages import note_text
+from zoufang.web.errors import localised
+from zoufang.web.i18n import current_lang
 
 __all__ = ["PREVIEW_ROWS", "SPECS", "load_mapping", "meanings", "parse_columns", "preview",
            "remember", "validate"]
@@ -170,9 +173,10 @@ def preview(kind: str, filename: str, data: bytes | IO[bytes], *,
         "rows": [[r.get(h) for h in table.columns] for r in table.rows[:PREVIEW_ROWS]],
         "row_numbers": table.row_numbers[:PREVIEW_ROWS], "total_rows": len(table.rows),
         "meanings": meanings(kind),
-        "notes": list(table.notes) + ([f"此文件没有所选的列：{'、'.join(dropped)}"]
+        "notes": [note_text(n, current_lang()) for n in table.notes]
+        + ([f"此文件没有所选的列：{'、'.join(dropped)}"]
                                       if dropped else []),
-        "problems": [p.to_dict() for p in problems], "remembered": used_remembered,
+        "problems": [localised(p) for p in problems], "remembered": used_remembered,
         "mapping": colmap,
     }
 

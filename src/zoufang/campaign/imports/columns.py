@@ -203,7 +203,9 @@ def match_columns(
             problems.append(Problem(source, row, None, f"column {header!r} chosen for "
                                     f"{by_key[key].label} is not in the file; the closest "
                                     f"headers are {', '.join(near) or 'none'}",
-                                    code="missing_column", value=header))
+                                    code="missing_column", value=header,
+                                    params={"variant": "chosen",
+                                            "closest": "、".join(near) or "无"}))
             continue
         mapping[key] = hits[0]
         used.add(hits[0])
@@ -221,7 +223,7 @@ def match_columns(
                    "it (选择该列的含义)")
             problems.append(Problem(source, row, None, f"columns {' and '.join(hits)} all "
                                     f"read as {col.label}; {fix}", code="duplicate_meaning",
-                                    value=", ".join(hits)))
+                                    value="、".join(hits), params={"label": col.aliases[0]}))
         mapping[col.key] = hits[0]
         used.update(hits)
     for col in spec:
@@ -239,6 +241,8 @@ def match_columns(
                 f"{', '.join(col.aliases)}; the file has {', '.join(headers) or 'no headers'}"
                 + (f"; the closest are {', '.join(near)}" if near else "") + fix,
                 code="missing_column",
+                params={"label": col.aliases[0], "aliases": "、".join(col.aliases[:6]),
+                        "closest": "、".join(near) or "无"},
             ))
     unused = [h for h in headers if h not in used]
     return mapping, unused, problems

@@ -55,6 +55,7 @@ from zoufang.campaign.store import (
 from zoufang.gis.crs import normalise_crs
 from zoufang.gis.points import check_points, parse_number
 from zoufang.gis.readers import RawTable, ReadLimits
+from zoufang.messages import problem_text
 from zoufang.privacy import mask_phone
 from zoufang.sheets import csv_row
 
@@ -215,12 +216,14 @@ def _refuse_or_reject(
             all_errors)
     out = rejects_path or path.with_name(f"{path.stem}.rejected.csv")
     by_number = dict(zip(table.row_numbers, table.rows, strict=True))
+    lang = "zh" if hints == "web" else "en"  # the web's planner reads the catalogue's text
     with out.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(csv_row(["行号/row", *table.columns, "原因/reason"]))
         for row in sorted(rows.errors):
             reasons = "; ".join(
-                (f"{p.field}: " if p.field else "") + p.message for p in rows.errors[row])
+                (f"{p.field}: " if p.field else "") + problem_text(p.to_dict(), lang)
+                for p in rows.errors[row])
             raw = by_number.get(row, {})
             w.writerow(csv_row([row, *[raw.get(c) or "" for c in table.columns], reasons]))
     return str(out), len(rows.errors)
@@ -239,7 +242,8 @@ def _duplicate_ids(table: RawTable, colmap: dict[str, str], rows: _Rows) -> None
         if key in first:
             rows.error(Problem(table.source, number, header,
                                f"id {key!r} already used on row {first[key]}; ids must be "
-                               "unique in a file", code="duplicate_id", value=key))
+                               "unique in a file", code="duplicate_id", value=key,
+                               params={"first": first[key]}))
         else:
             first[key] = number
 
@@ -281,6 +285,7 @@ def _points_from_table(table: RawTable, colmap: dict[str, str], rows: _Rows,
     n = len(table.rows)
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
+    unparsed: set[int] = set()
     if table.geometries is not None and "lon" not in colmap:
         for i, (number, geom) in enumerate(zip(table.row_numbers, table.geometries,
                                                strict=True)):
@@ -289,7 +294,8 @@ def _points_from_table(table: RawTable, colmap: dict[str, str], rows: _Rows,
             if geom.geom_type != "Point":
                 rows.error(Problem(table.source, number, "geometry",
                                    f"expected a Point geometry, got {geom.geom_type}",
-                                   code="geometry_type"))
+                                   code="geometry_type",
+                                   params={"expected": "点（Point）", "got": geom.geom_type}))
                 continue
             x[i], y[i] = geom.x, geom.y
     else:
@@ -306,17 +312,22 @@ def _points_from_table(table: RawTable, colmap: dict[str, str], rows: _Rows,
                                        "expected a number in decimal degrees (e.g. 116.397) "
                                        "or degrees-minutes-seconds (e.g. 117°07′12.3″)",
                                        code="not_a_number", value=raw.get(header)))
+                    unparsed.add(i)
                     continue
                 if v is not None:
                     arr[i] = v
     # Rows whose cells did not parse are already invalid; do not report them twice.
     lon, lat, issues = check_points(x, y, crs)
     for issue in issues:
+        if issue.index in unparsed:  # "half a point" only because a cell did not parse
+            continue
         number = table.row_numbers[issue.index]
         header = (colmap.get("lon", "geometry") + "/" + colmap.get("lat", "geometry")
                   if issue.field == "lonlat" else colmap.get(issue.field, "geometry"))
         rows.error(Problem(table.source, number, header, issue.message, code=issue.code,
-                           value=f"{x[issue.index]}, {y[issue.index]}"))
+                           value=f"{x[issue.index]}, {y[issue.index]}",
+                           params={"variant": "lonlat"} if issue.code == "out_of_range"
+                           else None))
     return lon, lat
 
 
@@ -446,7 +457,7 @@ def _open(path: Path, spec: tuple[Column, ...], *, crs: Any, sheet: str | int | 
             table.source, hrow, f"{colmap['lon']}/{colmap['lat']}",
             f"the coordinate headers declare different systems ({', '.join(sorted(found))});"
             " expected one CRS for both" + (" (or give --crs)" if hints == "cli" else ""),
-            code="crs_conflict"))
+            code="crs_conflict", params={"systems": "、".join(sorted(found))}))
     elif table.geometries is None and found:
         (hint,) = found
         if crs is None:
@@ -463,6 +474,11 @@ def _rows_text(numbers: list[int], limit: int = 5) -> str:
     shown = ", ".join(str(n) for n in numbers[:limit])
     more = f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
     return ("row " if len(numbers) == 1 else "rows ") + shown + more
+
+
+def _rows_text_zh(numbers: list[int], limit: int = 5) -> str:
+    more = f"等 {len(numbers)} 行" if len(numbers) > limit else ""
+    return "第 " + "、".join(str(n) for n in numbers[:limit]) + " 行" + more
 
 
 def _counted(pairs: Counter[tuple[str, str]]) -> str:
@@ -501,7 +517,9 @@ def _validate_targets(table: RawTable, colmap: dict[str, str], unused: list[str]
                 kind = vocab.parse_kind(kind_text)
             except ValueError as exc:
                 rows.error(Problem(src, number, colmap.get("kind", "--kind"), str(exc),
-                                   code="bad_kind", value=kind_text))
+                                   code="bad_kind", value=kind_text,
+                                   params={"accepted": "、".join(
+                                       n[0] for n in vocab.KINDS.values())}))
         phone = _checked_phone(v["phone"], src, number, colmap.get("phone"), rows)
         tags, unknown, synonyms = vocab.read_tags(v["tags"], allowed=vocab.TARGET_TAGS)
         for written, code in synonyms:
@@ -591,12 +609,12 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
             table.source, getattr(table, "header_row", 1), None,
             "no 类型/kind column; add one or give --kind household" if hints == "cli" else
             "no 类型/kind column; add one or choose the kind of every row (全部为同一类型)",
-            code="missing_column"))
+            code="missing_column", params={"variant": "kind"}))
     if not file_problems and table.geometries is None and not ({"lon", "lat"} & set(colmap)):
         file_problems.append(Problem(
             table.source, 1, None, "no 经度/lon and 纬度/lat columns: targets need coordinates "
             f"to be placed in grids; the file has {', '.join(table.columns)}",
-            code="missing_column"))
+            code="missing_column", params={"variant": "lonlat"}))
     rows = _Rows() if file_problems else _validate_targets(table, colmap, unused,
                                                            crs, default_kind)
     report = ImportReport("targets", table.source, "", table.encoding, crs_label,
@@ -609,7 +627,9 @@ def import_targets(store: Store, path: str | Path, *, crs: Any = None,
         rows.warnings.append(Problem(
             table.source, None, colmap.get("tags"), "tags not in the vocabulary, kept as "
             f"free tags (shown and filterable, not used by the must-go rules): {listed}",
-            severity="warning", code="free_tags"))
+            severity="warning", code="free_tags",
+            params={"listed": "；".join(f"{t}（{_rows_text_zh(n)}）"
+                                        for t, n in rows.free_tags.items())}))
     _settle(report, table, rows, file_problems, path, skip_invalid=skip_invalid,
             dry_run=dry_run, rejects_path=rejects_path, colmap=colmap, hints=hints)
     if dry_run:
@@ -674,7 +694,9 @@ def _validate_grids(table: RawTable, colmap: dict[str, str], unused: list[str],
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
             rows.error(Problem(src, number, "geometry",
                                f"expected a Polygon or MultiPolygon, got {geom.geom_type}",
-                               code="geometry_type"))
+                               code="geometry_type", params={
+                                   "expected": "面（Polygon 或 MultiPolygon）",
+                                   "got": geom.geom_type}))
             continue
         coords = shapely.get_coordinates(geom)
         lon, lat = to_wgs84(coords[:, 0], coords[:, 1], kind)
@@ -686,7 +708,8 @@ def _validate_grids(table: RawTable, colmap: dict[str, str], unused: list[str],
                                "WGS-84; check the file's CRS"
                                + (" or --crs" if hints == "cli" else " (the CRS choice)"),
                                code="outside_china",
-                               value=f"{lon[0]:.6f}, {lat[0]:.6f}"))
+                               value=f"{lon[0]:.6f}, {lat[0]:.6f}",
+                               params={"variant": "grid"}))
             continue
         geom84 = shapely.set_coordinates(geom, np.column_stack([lon, lat]))
         tags, unknown = vocab.parse_tags(v["village_tags"], allowed=vocab.VILLAGE_TAGS)
@@ -694,7 +717,8 @@ def _validate_grids(table: RawTable, colmap: dict[str, str], unused: list[str],
             accepted = "、".join(n[0] for n in vocab.VILLAGE_TAGS.values())
             rows.error(Problem(src, number, colmap["village_tags"],
                                f"unknown village tag(s) {'、'.join(unknown)}; expected "
-                               f"{accepted}", code="bad_tag", value=v["village_tags"]))
+                               f"{accepted}", code="bad_tag", value=v["village_tags"],
+                               params={"accepted": accepted}))
         phone = _checked_phone(v["grid_worker_phone"], src, number,
                                colmap.get("grid_worker_phone"), rows)
         if number in rows.errors:
@@ -745,13 +769,16 @@ def import_grids(store: Store, path: str | Path, *, crs: Any = None,
         file_problems.append(Problem(
             table.source, None, colmap.get("township"),
             f"the file holds grids of several townships ({', '.join(sorted(towns_in_file))}); "
-            "import them one township at a time with --township", code="township"))
+            "import them one township at a time with --township", code="township",
+            value="、".join(sorted(towns_in_file)), params={"variant": "several"}))
     elif township is not None:
         for number, rec in zip(rows.good_rows, rows.good, strict=True):
             if rec["township"] and rec["township"] != township:
                 rows.error(Problem(table.source, number, colmap["township"],
                                    f"grid belongs to {rec['township']!r}, not to the township "
-                                   f"being imported ({township!r})", code="township"))
+                                   f"being imported ({township!r})", code="township",
+                                   value=rec["township"],
+                                   params={"variant": "other", "township": township}))
         keep = [i for i, n in enumerate(rows.good_rows) if n not in rows.errors]
         rows.good = [rows.good[i] for i in keep]
         rows.good_rows = [rows.good_rows[i] for i in keep]
@@ -901,7 +928,8 @@ def _validate_cadres(table: RawTable, colmap: dict[str, str], unused: list[str],
         if not np.isfinite(lon[i]):
             rows.warnings.append(Problem(src, number, colmap.get("lon", "基地经度"),
                                          "no base location; commutes cannot be computed",
-                                         severity="warning", code="no_point"))
+                                         severity="warning", code="no_point",
+                                         params={"variant": "cadre"}))
         rows.good.append(dict(
             ext_id=v["id"], name=v["name"], rank=rank, unit=v["unit"], phone=phone,
             base_lon=float(lon[i]) if np.isfinite(lon[i]) else None,
@@ -924,7 +952,9 @@ def _bounded(text: str | None, lo: float, hi: float, src: str, number: int, head
     if not ok:
         kind = "a whole number" if integer else "a number"
         rows.error(Problem(src, number, header, f"{what}: expected {kind} from {lo:g} to "
-                           f"{hi:g}", code="out_of_range", value=text))
+                           f"{hi:g}", code="out_of_range", value=text,
+                           params={"lo": f"{lo:g}", "hi": f"{hi:g}",
+                                   "number": "整数" if integer else "数"}))
         return None
     return v
 

@@ -312,7 +312,8 @@ def _table(grid: Grid, source: str, encoding: str, names: set[str], header_row: 
                 f"{source}: row {header_row} is blank or beyond the file's end",
                 [Problem(source, header_row, None, f"the header row {header_row} given is "
                          "blank or beyond the end of the file; give the number of the row "
-                         "holding the column names", code="no_header")])
+                         "holding the column names", code="no_header",
+                         params={"variant": "given"})])
         h = at[0]
     else:
         h = _find_header(grid, names, source)
@@ -354,11 +355,14 @@ def _table(grid: Grid, source: str, encoding: str, names: set[str], header_row: 
                 source, number, None, f"row has {csv_widths[number]} fields but the header "
                 f"(row {header_no}) has {width}: the file is cut or broken here; expected "
                 "one field per column (empty ones between separators)",
-                code="field_count", value=",".join(c or "" for c in cells)[:80]))
+                code="field_count", value=",".join(c or "" for c in cells)[:80],
+                params={"cells": csv_widths[number], "width": width,
+                        "header_row": header_no}))
             continue
         if len(cells) > width and any(c is not None for c in cells[width:]):
             problems.append(Problem(source, number, None, f"row has {len(cells)} cells but "
-                                    f"the header has {width}", code="extra_cells"))
+                                    f"the header has {width}", code="extra_cells",
+                                    params={"cells": len(cells), "width": width}))
             continue
         rows.append({hd: cells[i] if i < len(cells) else None for i, hd in enumerate(headers)})
         numbers.append(number)

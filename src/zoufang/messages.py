@@ -1,0 +1,190 @@
+"""What the readers and importers' problems say to a person, in Chinese, by code.
+
+A :class:`~zoufang._errors.Problem` carries an English ``message`` written for the log and
+the CLI, a machine ``code`` and the details in ``field``, ``value`` and ``params``. The
+web shows :func:`problem_text` instead: the Chinese sentence of the code, filled with those
+details, saying what is wrong and what to do *on the page* (never a CLI option). This is
+the one catalogue of those sentences. They name the wizard's controls by their labels in
+:mod:`zoufang.web.i18n` (含义, 表头行, 坐标系, 没有类型列时，全部为), where the UI labels
+are; the names of domain codes are in :mod:`zoufang.vocab`.
+
+A template is looked up as ``code:variant`` (``params["variant"]``) and then ``code``.
+Placeholders are ``{field}`` (the column as the file names it), ``{value}``, ``{row}``
+and the problem's ``params``. A message already written in Chinese (the web's own checks
+write some) is kept. A code with no template, or a template whose placeholder the problem
+does not fill, falls back to the English message, so a new code never breaks a page;
+``tests/test_messages.py`` checks that every code the importers raise has one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+__all__ = ["NOTE_MESSAGES", "PASSTHROUGH", "PROBLEM_MESSAGES", "note_text", "problem_text"]
+
+_SPLIT_HINT: Final = "请按村/社区拆分成几个文件，分批导入"
+_RETYPE: Final = ("请在 Excel 中把该列设为“文本”格式，重新输入完整数字后保存（或直接上传 .xlsx "
+                  "原文件）")
+
+#: code (or code:variant) -> Chinese sentence. Placeholders: field, value, row, params.
+PROBLEM_MESSAGES: Final[dict[str, str]] = {
+    # -- reading the file (gis.readers, campaign.imports.tables)
+    "missing": "找不到该文件，请重新上传。",
+    "format": "无法读取该文件：应为 .xlsx、.csv（网格图层另可为 GeoJSON、GeoPackage 或 "
+              "Shapefile 压缩包），且文件未损坏。请确认扩展名与内容一致后重新上传。",
+    "empty": "文件（或工作表）是空的，没有可导入的行。请检查是否选错了文件或工作表。",
+    "sheet": "工作簿中没有名为“{value}”的工作表，请确认工作表名称。",
+    "encoding": "无法识别文件的文字编码（应为 UTF-8 或 GBK/GB18030）。请在 Excel 中“另存为”"
+                "“CSV UTF-8”后重新上传。",
+    "malformed": "第 {row} 行不是有效的 CSV（引号或分隔符不成对）。请用 Excel 打开后另存为 "
+                 "CSV，或直接上传 .xlsx。",
+    "duplicate_header": "表头“{field}”出现了两次（第 {first} 列和第 {second} 列）。请给其中"
+                        "一列改名后重新上传。",
+    "no_header": "找不到表头行：前几行里没有一行写着所需的列名（如 编号、姓名、经度）。请在"
+                 "“表头行”中填写列名所在的行号。",
+    "no_header:given": "第 {row} 行是空行或超出了文件末尾，不是表头。请在“表头行”中填写"
+                       "列名所在的行号。",
+    "field_count": "该行有 {cells} 个字段，而表头（第 {header_row} 行）有 {width} 列：文件在"
+                   "此处被截断或损坏。请核对该行（每列一个字段，空值也要保留分隔符）；整份文件"
+                   "未导入。",
+    "extra_cells": "该行有 {cells} 个单元格，而表头只有 {width} 列：多出的内容没有列名。请"
+                   "删去多余的单元格或补上表头。",
+    # -- limits (gis.readers.ReadLimits)
+    "too_slow": "文件在 {allowed} 秒内未能读完，已拒收。" + _SPLIT_HINT + "。",
+    "too_many_rows": "数据超过 {max} 行的上限，已拒收。" + _SPLIT_HINT + "。",
+    "too_many_columns": "表头有 {value} 列，超过 {max} 列的上限。请删去与走访无关的列后重新"
+                        "上传。",
+    "field_too_long": "单元格超过 {allowed} 个字符的上限。每个单元格应为简短文字，请检查该列"
+                      "是否粘贴了大段内容。",
+    "zip_members": "压缩包内有 {value} 个文件，超过 {max} 个的上限，已拒收。",
+    "zip_expanded": "压缩包解压后共 {value} 字节，超过 {max} 字节的上限，已拒收。",
+    "zip_ratio": "压缩比 {value}:1 异常（疑似压缩炸弹），已拒收。请另存为普通 .xlsx 或 .csv "
+                 "后重新上传。",
+    # -- columns (campaign.imports.columns)
+    "bad_columns_option": "未知的列含义“{value}”，请在下拉框中重新选择。",
+    "missing_column": "缺少必需的列“{label}”（表头应为 {aliases} 之一）。文件中最接近的列："
+                      "{closest}。请在“含义”中为该列选择“{label}”。",
+    "missing_column:chosen": "所选的列“{value}”不在文件中（最接近的列：{closest}）。请在"
+                             "“含义”中重新选择。",
+    "missing_column:kind": "没有“类型”列。请在“含义”中选出类型列，或在“没有类型列时，全部为”中"
+                           "为所有行选一个类型。",
+    "missing_column:lonlat": "没有“经度”“纬度”两列：走访对象需要坐标才能落入网格。请在“列"
+                             "含义”中选出经度列和纬度列。",
+    "duplicate_meaning": "“{value}”几列都被识别为“{label}”。请在“含义”中只给其中一列选"
+                         "“{label}”，其余改为“（不导入，保留在附加信息）”。",
+    "crs_conflict": "经度、纬度两列的表头写明了不同的坐标系（{systems}）。请在“坐标系”中选定"
+                    "一种。",
+    # -- rows (campaign.imports.importer)
+    "missing_id": "编号为空：每一行都需要编号。请补上编号。",
+    "duplicate_id": "编号“{value}”在文件中重复（第 {first} 行已使用）：同一文件内编号必须唯一。",
+    "shortened_number": "“{field}”中的数字被表格软件截成了科学计数法（{value}），后几位已丢失。"
+                        + _RETYPE + "。",
+    "bad_phone": "“{value}”不像电话号码（应为 11 位手机号或带区号的固话），已按原样保存，请"
+                 "核对。",
+    "missing_kind": "类型为空。请填写 居民家庭、企业、商铺 等，或在“没有类型列时，全部为”中为所有行"
+                    "选一个类型。",
+    "bad_kind": "未知的类型“{value}”。可用的类型：{accepted}。",
+    "not_a_number": "“{field}”应为十进制度数（如 116.397）或度分秒（如 117°07′12.3″），这里"
+                    "是“{value}”。",
+    "out_of_range": "“{field}”应为 {lo} 到 {hi} 之间的{number}，这里是“{value}”。",
+    "out_of_range:lonlat": "（{value}）不是以度为单位的经纬度。若文件使用投影坐标，请在“坐标"
+                           "系”中选择它的 EPSG 编号。",
+    "zero_point": "坐标为 (0, 0)：这是占位值，不是实际位置。请填写该对象的真实经纬度。",
+    "lonlat_swapped": "经度和纬度填反了（{value}）：我国经度在 73–135 之间、纬度在 4–54 之间。"
+                      "请把经度放在“经度”列、纬度放在“纬度”列。",
+    "outside_china": "该点（{value}）换算为 WGS-84 后在我国境外。请核对数字，以及“坐标系”是否"
+                     "选对。",
+    "half_point": "只填了经度或纬度中的一个。请两个都填，或都留空。",
+    "geometry_type": "几何类型应为{expected}，这里是 {got}。",
+    "no_point": "没有坐标也没有网格：该对象暂时无法落格。导入后请在地图上标点或补填所属网格。",
+    "no_point:cadre": "没有驻点坐标：无法计算往返路程。请补填驻点经度、纬度。",
+    "free_tags": "以下标签不在词表中，已作为自由标签保存（可显示和筛选，不参与必访规则）："
+                 "{listed}。",
+    "township": "未指定乡镇：数据库中有多个乡镇。请在页面上方选择要导入的乡镇。",
+    "township:several": "文件中有多个乡镇的网格（{value}）。请按乡镇拆分文件，逐个导入。",
+    "township:other": "该网格属于“{value}”，不是正在导入的乡镇“{township}”。",
+    "missing_value": "“{field}”为空，这一列必须填写。",
+    "bad_rank": "未知的职级“{value}”。应为职级序列（科员、副科级、正科级…）、2019 年后的职级"
+                "（一级至四级主任科员、调研员，一级、二级科员）或职务（镇长、副镇长、社区书记、"
+                "社区两委…）。请联系管理员在“职级对照表”中添加它。",
+    "vocab": "职级对照表（词表文件）无法读取，本次未导入。请联系管理员检查职级对照表。",
+    "bad_argument": "导入参数有误（{field}：{value}），请刷新页面后重试；如仍出错请联系管理员。",
+    "no_capacity": "该干部本阶段没有可用时间（每日 0 小时或 0 天），已保存，但无法分配走访区域。",
+    # -- grids (campaign.imports.importer, gis.topology)
+    "empty_geometry": "该网格没有图形。网格应为面（Polygon 或 MultiPolygon）。",
+    "not_polygon": "网格图形应为面（Polygon 或 MultiPolygon），这里是 {value}。",
+    "collapsed": "网格图形无效（{reason}），修复后面积为零。请在 GIS 软件中重画该网格。",
+    "repaired": "网格图形无效（{reason}），已自动修复：面积由 {before} m² 变为 {after} m²，"
+                "请核对。",
+    "overlap": "网格“{a}”与“{b}”重叠 {area} m²：每一处只应属于一个网格。",
+    "gap": "网格 {grids} 之间有 {area} m² 的缝隙，没有网格覆盖。",
+    "outside_china:grid": "该网格换算为 WGS-84 后（部分）在我国境外。请核对“坐标系”是否选对。",
+    "bad_tag": "未知的村/社区标签“{value}”。可用的标签：{accepted}。",
+}
+
+#: Codes whose ``message`` is already written for the page's reader (the datum verdict,
+#: which the importer words in Chinese when it is asked for web hints).
+PASSTHROUGH: Final = frozenset({"datum_mismatch"})
+
+
+def _is_chinese(text: str) -> bool:
+    """Whether ``text`` was written in Chinese already (it starts with a CJK character)."""
+    return bool(text) and "\u4e00" <= text[0] <= "\u9fff"
+
+
+def problem_text(p: Mapping[str, Any], lang: str = "zh") -> str:
+    """Return what the problem ``p`` (a :meth:`Problem.to_dict`) says to a person in ``lang``.
+
+    English is the problem's own message. Chinese is its code's sentence, filled with its
+    field, value, row and params; the English message when there is none.
+    """
+    message = str(p.get("message") or "")
+    code = p.get("code") or ""
+    if lang != "zh" or code in PASSTHROUGH or _is_chinese(message):
+        return message
+    params = dict(p.get("params") or {})
+    variant = params.get("variant")
+    template = (PROBLEM_MESSAGES.get(f"{code}:{variant}") if variant else None) \
+        or PROBLEM_MESSAGES.get(code)
+    if template is None:
+        return message
+    values = {"field": p.get("field") or "", "value": p.get("value") or "",
+              "row": p.get("row") if p.get("row") is not None else "", **params}
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError):
+        return message
+
+
+#: An import report's notes (how the file was read), by the English the importer writes:
+#: pattern -> Chinese sentence, with the pattern's groups as ``{1}``, ``{2}`` …
+NOTE_MESSAGES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(pattern), zh) for pattern, zh in (
+        (r"^header read from row (\d+)$", "表头在第 {1} 行"),
+        (r"^header read from row (\d+)–(\d+)$", "表头在第 {1}–{2} 行（两行表头已合并）"),
+        (r"^rows (\d+)–(\d+) above the header not read$",
+         "表头上方第 {1}–{2} 行（标题、填报单位等）未读入"),
+        (r"^row (\d+) above the header not read$", "表头上方第 {1} 行（标题等）未读入"),
+        (r"^signature footer \(row (\d+)\) not read$", "第 {1} 行的落款（填表人、审核人）未读入"),
+        (r"^signature footer \(row (\d+)–(\d+)\) not read$",
+         "第 {1}–{2} 行的落款（填表人、审核人）未读入"),
+        (r"^CRS (\S+) read from the header (.+)$", "坐标系按表头“{2}”读作 {1}"),
+        (r"^CRS (\S+) as given, although the header (.+) says (\S+)$",
+         "坐标系按所选的 {1}，虽然表头“{2}”写的是 {3}"),
+        (r"^ranks read as: (.+)$", "职级读作：{1}"),
+        (r"^(.+) read as: (.+)$", "“{1}”按词表读作：{2}"),
+        (r"^columns not used: (.+)$", "未使用的列：{1}"),
+    ))
+
+
+def note_text(note: str, lang: str = "zh") -> str:
+    """Return an import report's ``note`` in ``lang`` (itself when no pattern knows it)."""
+    if lang != "zh":
+        return note
+    for pattern, zh in NOTE_MESSAGES:
+        m = pattern.match(note)
+        if m:
+            return re.sub(r" \((\d+) rows\)", r"（\1 行）", zh.format(None, *m.groups()))
+    return note
