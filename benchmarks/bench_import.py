@@ -13,7 +13,10 @@ working tree. It rewrites the ``import`` section of BENCHMARKS.md.
 
 Run::
 
-    python benchmarks/bench_import.py [--rows 100000 --baseline HEAD]
+    python benchmarks/bench_import.py [--rows 100000 --baseline HEAD --repeats 3]
+
+With ``--repeats N`` each figure is the median of N runs, before and after alternating
+(so that a burst of load on the shared machine hits both), with the range of the ratio.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -132,6 +136,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--baseline", default="HEAD")
+    ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -142,29 +147,43 @@ def main() -> None:
         folder = Path(tmp)
         grids, csv_path, xlsx_path = write_files(folder, args.rows)
         base = _baseline(args.baseline, folder)
-        results: dict[tuple[str, str], dict[str, float]] = {}
-        for fmt, path in (("CSV", csv_path), (".xlsx", xlsx_path)):
-            for label, src in (("before", base), ("after", ROOT / "src")):
-                db = folder / f"{label}-{fmt.strip('.')}.sqlite"
-                results[(fmt, label)] = _run(src, grids, path, db)
-                print(fmt, label, results[(fmt, label)], flush=True)
+        runs: dict[tuple[str, str], list[dict[str, float]]] = {}
+        for k in range(args.repeats):
+            for fmt, path in (("CSV", csv_path), (".xlsx", xlsx_path)):
+                order = (("before", base), ("after", ROOT / "src"))
+                for label, src in order if k % 2 == 0 else order[::-1]:
+                    db = folder / f"{label}-{fmt.strip('.')}-{k}.sqlite"
+                    runs.setdefault((fmt, label), []).append(_run(src, grids, path, db))
+                    print(fmt, label, k, runs[(fmt, label)][-1], flush=True)
+                    db.unlink()
     load = os.getloadavg()[0]
     lines = [
         "## Importing 100,000 targets (`bench_import.py`)" if args.rows == 100_000 else
         f"## Importing {args.rows:,} targets (`bench_import.py`)", "",
         f"{args.rows:,} targets (id, name, kind, address, phone, point, tags) into a fresh "
-        "SQLite store holding 100 grids; each figure one run in a fresh process. \"read\" is "
+        "SQLite store holding 100 grids; each figure the median of "
+        + (f"{args.repeats} runs (before and after alternating)" if args.repeats > 1
+           else "one run") + ", each in a fresh process. \"read\" is "
         "the file read into rows of text; \"import\" is `import_targets` end to end (read, "
         "check, write, place every target). before = the package at "
         f"`{args.baseline}` (`git archive`), after = the working tree. Load average when the "
         f"run ended: {load:.1f} (other jobs share the machine).", "",
-        "| file | read before s | read after s | import before s | import after s | ratio |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        "| file | read before s | read after s | import before s | import after s | ratio "
+        "(median) | ratio range |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for fmt in ("CSV", ".xlsx"):
-        b, a = results[(fmt, "before")], results[(fmt, "after")]
-        lines.append(f"| {fmt} | {b['read']:.2f} | {a['read']:.2f} | {b['import']:.2f} | "
-                     f"{a['import']:.2f} | {a['import'] / b['import']:.2f}× |")
-    lines += ["", f"Command: `python benchmarks/bench_import.py --rows {args.rows}`"]
+        b, a = runs[(fmt, "before")], runs[(fmt, "after")]
+
+        def med(rs: list[dict[str, float]], key: str) -> float:
+            return statistics.median(r[key] for r in rs)
+
+        ratios = [ra["import"] / rb["import"] for rb, ra in zip(b, a, strict=True)]
+        lines.append(f"| {fmt} | {med(b, 'read'):.2f} | {med(a, 'read'):.2f} | "
+                     f"{med(b, 'import'):.2f} | {med(a, 'import'):.2f} | "
+                     f"{med(a, 'import') / med(b, 'import'):.2f}× | "
+                     f"{min(ratios):.2f}–{max(ratios):.2f}× |")
+    lines += ["", f"Command: `python benchmarks/bench_import.py --rows {args.rows} "
+              f"--baseline {args.baseline} --repeats {args.repeats}`"]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
