@@ -356,6 +356,33 @@ def test_other_households_refused_and_far_gps_flagged(field_live: Live) -> None:
     phone.close()
 
 
+def test_gps_taken_for_a_target_with_no_position(field_live: Live) -> None:
+    """A household with no point: the GPS line says the point was taken, no distance."""
+    live = field_live
+    day, stops = _route_days(live)[0]
+    ext = stops[0]
+    lon, lat = _point(live, ext)
+    with live.world.store.session() as s:
+        t = s.scalar(select(Target).where(Target.ext_id == ext))
+        assert t is not None
+        t.lon = t.lat = None
+    phone = Phone(live, lon, lat)
+    try:
+        page = phone.page
+        page.goto(live.url(f"/field/record/{live.world.targets[ext]}"))
+        page.wait_for_selector('#gps-status[data-state="ok"]', timeout=20_000)
+        text = page.inner_text("#gps-status")
+        assert "无法核对距离" in text and f"{lon:.5f}" in text and "正在定位" not in text
+        assert page.is_hidden("#integrity-warn")
+        assert live.take_problems() == []
+    finally:
+        phone.close()
+        with live.world.store.session() as s:
+            t = s.scalar(select(Target).where(Target.ext_id == ext))
+            assert t is not None
+            t.lon, t.lat = lon, lat
+
+
 def test_error_keeps_what_was_typed(field_live: Live) -> None:
     """Saving with no outcome, or a four-ones in a not-home visit: told in Chinese, kept."""
     live = field_live

@@ -316,6 +316,9 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "field.gps_far": ("定位距走访对象 {m} 米（超过 {limit} 米），保存后将标记核查",
                       "GPS point {m} m from the target (more than {limit} m): the visit "
                       "will be flagged for checking"),
+    "field.gps_no_target": ("已定位（{lon}, {lat}）；该走访对象暂无坐标，无法核对距离",
+                            "GPS point taken ({lon}, {lat}); the target has no position, so "
+                            "the distance cannot be checked"),
     "field.gps_retry": ("重新定位", "Get GPS again"),
     "field.add_issue": ("＋ 添加问题", "+ Add an issue"),
     "field.remove_issue": ("删除此问题", "Remove this issue"),

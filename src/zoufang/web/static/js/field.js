@@ -204,8 +204,10 @@
           state = "ok";
           status.textContent = fmsg("gps-ok").replace("{m}", String(d));
         }
-      } else {
+      } else {  // a target with no position: the point is kept, no distance to check
         state = "ok";
+        status.textContent = fmsg("gps-no-target").replace("{lon}", lon.toFixed(5))
+          .replace("{lat}", lat.toFixed(5));
       }
       status.setAttribute("data-state", state);
       if (state !== "ok") { status.textContent = text; }
