@@ -133,6 +133,53 @@ def test_record_visit_and_issue_through_the_api(web: Web) -> None:
     assert n == 2  # the first attempt and the one recorded above; the refused one rolled back
 
 
+def test_api_visit_takes_many_issues_and_flags_gps(web: Web) -> None:
+    """POST /me/visits: any number of issues in one transaction, and the GPS flags stored.
+
+    As the record form and the phone's sync do: a point 15 km from the household is
+    stored and flagged gps_far; an in-home visit with no point is flagged gps_missing;
+    one bad issue of three refuses the visit and all three.
+    """
+    from zoufang.campaign.store import IntegrityFlag, Issue, Target
+
+    w = web.world
+    store_areas(web.app.extensions["zoufang_store"], w)
+    cadre, tok = web.client("cadre1")
+    with web.app.extensions["zoufang_store"].session() as s:
+        t = s.get(Target, w.targets["T2"])
+        assert t is not None and t.lon is not None and t.lat is not None
+        lon, lat = t.lon, t.lat
+
+    def counts() -> tuple[int, int, int]:
+        with web.app.extensions["zoufang_store"].session() as s:
+            return tuple(int(s.scalar(select(func.count()).select_from(m)) or 0)  # type: ignore[return-value]
+                         for m in (Visit, Issue, IntegrityFlag))
+
+    before = counts()
+    r = cadre.post("/api/v1/me/visits", headers={"X-CSRF-Token": tok}, json={
+        "target": "T2", "mode": "in_home", "outcome": "visited", "at": "2022-03-08 19:30",
+        "lon": lon + 0.17, "lat": lat, "issues": [
+            {"category": "居住环境", "text": "下水道堵了"},
+            {"category": "living_environment", "text": "路灯不亮", "client_id": "x" * 9}]})
+    assert r.status_code == 201, r.get_json()
+    out = r.get_json()["visit"]
+    assert len(out["issues"]) == 2 and all(i["issue_id"] for i in out["issues"])
+    assert [f["code"] for f in out["flags"]] == ["gps_far"] and "米" in out["flags"][0]["message"]
+    assert counts() == (before[0] + 1, before[1] + 2, before[2] + 1)
+    r = cadre.post("/api/v1/me/visits", headers={"X-CSRF-Token": tok}, json={
+        "target": "T2", "mode": "in_home", "outcome": "visited", "at": "2022-03-08 19:40"})
+    assert r.status_code == 201 and [f["code"] for f in r.get_json()["visit"]["flags"]] == [
+        "gps_missing"]
+    before = counts()
+    r = cadre.post("/api/v1/me/visits", headers={"X-CSRF-Token": tok}, json={
+        "target": "T2", "mode": "in_home", "outcome": "visited", "at": "2022-03-08 19:50",
+        "lon": lon, "lat": lat, "issues": [
+            {"category": "居住环境", "text": "a"}, {"category": "天气", "text": "b"},
+            {"category": "居住环境", "text": "c"}]})
+    assert r.status_code == 400 and _is_error_shape(r.get_json(), 400)
+    assert counts() == before
+
+
 def test_issue_actions_by_role(web: Web) -> None:
     """A leader may supervise (挂牌督办) but not report; the owner cadre reports.
 

@@ -96,7 +96,9 @@ _VISIT_SCHEMA = _object(
     ["target"], target=_TEXT, mode=_TEXT, outcome=_TEXT,
     at={"type": "string", "format": "date-time"}, card={"type": "boolean"},
     survey={"type": "boolean"}, leaflet={"type": "boolean"}, solved={"type": "boolean"},
-    notes=_TEXT, lon={"type": "number"}, lat={"type": "number"}, **_ISSUE_FIELDS)
+    notes=_TEXT, lon={"type": "number"}, lat={"type": "number"},
+    issues={"type": "array", "maxItems": 20, "items": _object(
+        ["category", "text"], **_ISSUE_FIELDS)}, **_ISSUE_FIELDS)
 
 
 def _ok(**payload: Any) -> Response:
@@ -516,9 +518,11 @@ def my_route_gpx() -> Response:
 
 @api("/me/visits", ("GET", "POST"), roles=("cadre",), summary="GET: my latest visits. "
      "POST (JSON or form): record a visit (target 编号, mode, outcome, at, four ones, notes, "
-     "lon/lat) and optionally the issue raised (category, responsibility, urgency, text); "
-     "only to a target of my area, a service contact of mine or a target of my issues "
-     "(else 403, nothing recorded).",
+     "lon/lat) with the issues raised in it (issues: [{category, responsibility, urgency, "
+     "text}], or one issue's fields at the top level), all in one transaction; only to a "
+     "target of my area, a service contact of mine or a target of my issues (else 403, "
+     "nothing recorded). The answer lists the stored issues and the integrity flags "
+     "(gps_far, gps_missing) stored with the visit, as the record form and /me/sync do.",
      body="application/json", tag="field", schema=_VISIT_SCHEMA)
 def my_visits() -> Any:
     """List or record visits."""
@@ -526,9 +530,14 @@ def my_visits() -> Any:
     if request.method == "GET":
         with store().session() as s:
             return _ok(visits=q.my_visits(s, v))
+    from zoufang.web.field_records import record_one
+
     data = _payload()
+    if isinstance(data.get("issues"), list):  # ids made on a phone go through /me/sync
+        data["issues"] = [{k: x for k, x in r.items() if k != "client_id"}
+                          if isinstance(r, dict) else r for r in data["issues"]]
     with store().session() as s:
-        out = forms.record_field_visit(s, v, data)
+        out = record_one(s, v, data)
     return _ok(visit=out), 201
 
 
