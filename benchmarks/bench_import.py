@@ -13,7 +13,7 @@ working tree. It rewrites the ``import`` section of BENCHMARKS.md.
 
 Run::
 
-    python benchmarks/bench_import.py [--rows 100000 --baseline HEAD --repeats 3]
+    python benchmarks/bench_import.py [--rows 100000 --baseline HEAD --repeats 3 --after REF]
 
 With ``--repeats N`` each figure is the median of N runs, before and after alternating
 (so that a burst of load on the shared machine hits both), with the range of the ratio.
@@ -112,13 +112,13 @@ def worker(grids: str, target: str, db: str) -> dict[str, float]:
     return {"read": t_read, "import": t_import, "inserted": report.inserted}
 
 
-def _baseline(ref: str, into: Path) -> Path:
-    archive = into / "base.tar"
+def _baseline(ref: str, into: Path, name: str = "base") -> Path:
+    archive = into / f"{name}.tar"
     subprocess.run(["git", "archive", "--format=tar", "-o", str(archive), ref, "src"],
                    cwd=ROOT, check=True)
     with tarfile.open(archive) as tar:
-        tar.extractall(into / "base", filter="data")
-    return into / "base" / "src"
+        tar.extractall(into / name, filter="data")
+    return into / name / "src"
 
 
 def _run(src: Path, grids: Path, target: Path, db: Path) -> dict[str, float]:
@@ -137,6 +137,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--baseline", default="HEAD")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--after", default=None,
+                    help="a commit to measure as 'after' instead of the working tree (so "
+                    "the checkout may change while the benchmark runs)")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -147,10 +150,11 @@ def main() -> None:
         folder = Path(tmp)
         grids, csv_path, xlsx_path = write_files(folder, args.rows)
         base = _baseline(args.baseline, folder)
+        after = _baseline(args.after, folder, "after") if args.after else ROOT / "src"
         runs: dict[tuple[str, str], list[dict[str, float]]] = {}
         for k in range(args.repeats):
             for fmt, path in (("CSV", csv_path), (".xlsx", xlsx_path)):
-                order = (("before", base), ("after", ROOT / "src"))
+                order = (("before", base), ("after", after))
                 for label, src in order if k % 2 == 0 else order[::-1]:
                     db = folder / f"{label}-{fmt.strip('.')}-{k}.sqlite"
                     runs.setdefault((fmt, label), []).append(_run(src, grids, path, db))
@@ -166,7 +170,8 @@ def main() -> None:
            else "one run") + ", each in a fresh process. \"read\" is "
         "the file read into rows of text; \"import\" is `import_targets` end to end (read, "
         "check, write, place every target). before = the package at "
-        f"`{args.baseline}` (`git archive`), after = the working tree. Load average when the "
+        f"`{args.baseline}` (`git archive`), after = "
+        + (f"`{args.after}`" if args.after else "the working tree") + ". Load average when the "
         f"run ended: {load:.1f} (other jobs share the machine).", "",
         "| file | read before s | read after s | import before s | import after s | ratio "
         "(median) | ratio range |",
@@ -183,7 +188,8 @@ def main() -> None:
                      f"{med(a, 'import') / med(b, 'import'):.2f}× | "
                      f"{min(ratios):.2f}–{max(ratios):.2f}× |")
     lines += ["", f"Command: `python benchmarks/bench_import.py --rows {args.rows} "
-              f"--baseline {args.baseline} --repeats {args.repeats}`"]
+              f"--baseline {args.baseline} --repeats {args.repeats}"
+              + (f" --after {args.after}" if args.after else "") + "`"]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:

@@ -115,7 +115,7 @@ def cell_text(value: Any, number_format: str | None = None) -> str | None:
             return repr(value)
     if isinstance(value, int):
         text = str(value)
-        if number_format and value >= 0:
+        if number_format and number_format != "General" and value >= 0:
             m = _ZERO_FORMAT.match(number_format.split(";", 1)[0].strip())
             if m:
                 text = (m.group(1) or "") + text.zfill(len(m.group(2))) + (m.group(3) or "")

@@ -307,8 +307,20 @@ def _lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return out
 
 
+_LOOKUPS: dict[int, tuple[dict[str, tuple[str, ...]], dict[str, str]]] = {}
+
+
+def _lookup_of(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """:func:`_lookup` of ``table``, built once per table (an import asks it per row)."""
+    hit = _LOOKUPS.get(id(table))
+    if hit is None or hit[0] is not table:
+        hit = _LOOKUPS[id(table)] = (table, _lookup(table))
+    return hit[1]
+
+
 _KIND_LOOKUP: Final = _lookup(KINDS)
-_TAG_LOOKUP: Final = _lookup({**TARGET_TAGS, **VILLAGE_TAGS})
+_ALL_TAGS: Final = {**TARGET_TAGS, **VILLAGE_TAGS}
+_TAG_LOOKUP: Final = _lookup(_ALL_TAGS)
 _RANK_LOOKUP: Final = _lookup({k: v[1] for k, v in RANKS.items()})
 
 
@@ -359,10 +371,10 @@ def read_tags(text: str | None, *, allowed: dict[str, tuple[str, ...]] | None = 
     A synonym is a piece written otherwise than its tag's label (低保户 for 困难户).
     """
     codes, unknown = parse_tags(text, allowed=allowed)
-    table = allowed if allowed is not None else {**TARGET_TAGS, **VILLAGE_TAGS}
-    lookup = _lookup(table)
     synonyms: list[tuple[str, str]] = []
     if text is not None and codes:
+        table = allowed if allowed is not None else _ALL_TAGS
+        lookup = _lookup_of(table)
         s = str(text)
         for sep in _TAG_SEPARATORS[1:]:
             s = s.replace(sep, ";")
@@ -386,7 +398,7 @@ def parse_tags(text: str | None, *, allowed: dict[str, tuple[str, ...]] | None =
     s = str(text)
     for sep in _TAG_SEPARATORS[1:]:
         s = s.replace(sep, ";")
-    lookup = _lookup(allowed) if allowed is not None else _TAG_LOOKUP
+    lookup = _lookup_of(allowed) if allowed is not None else _TAG_LOOKUP
     codes: list[str] = []
     unknown: list[str] = []
     for piece in s.split(";"):

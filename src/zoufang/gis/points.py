@@ -29,6 +29,9 @@ class PointIssue:
     message: str
 
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
+
+
 def parse_number(text: str | None) -> float | None:
     """Parse a decimal number as users type it ("117.25", "117,25" is refused).
 
@@ -37,7 +40,7 @@ def parse_number(text: str | None) -> float | None:
     """
     if text is None:
         return None
-    s = text.strip().translate(str.maketrans("０１２３４５６７８９．－", "0123456789.-"))
+    s = text.strip().translate(_FULL_WIDTH)
     s = s.rstrip("°").strip()
     if not s:
         return None

@@ -27,6 +27,7 @@ Vector files (GeoJSON, Shapefile, GeoPackage) have their own header and are read
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -389,6 +390,9 @@ _DMS: Final = re.compile(
     r"(?P<post>[NSEW])?$", re.I)
 
 
+_FULL_WIDTH_DIGITS: Final = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
 def parse_coordinate(text: str | None) -> float | None:
     """Parse a coordinate cell: decimal degrees, or degrees-minutes-seconds.
 
@@ -405,7 +409,14 @@ def parse_coordinate(text: str | None) -> float | None:
 
     if text is None:
         return None
-    s = text.strip().translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
+    try:  # the common cell, a plain decimal number
+        v = float(text)
+    except ValueError:
+        pass
+    else:
+        if math.isfinite(v):
+            return v
+    s = text.strip().translate(_FULL_WIDTH_DIGITS)
     if not s:
         return None
     try:
