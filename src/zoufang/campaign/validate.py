@@ -87,15 +87,32 @@ def check_values(table: Table, values: Mapping[str, Any], *, source: str | None 
     """
     problems: list[Problem] = []
     where = source or table.name
+    limits = _column_limits(table)
     for key, value in values.items():
-        col = table.c.get(key)
-        if col is None or value is None:
+        spec = limits.get(key)
+        if spec is None or value is None:
             continue
-        if isinstance(value, str):
-            problems += check_text(key, value, max_chars(col), source=where, row=row)
-        elif isinstance(col.type, JSON) and _has_nul(value):
+        limit, is_json = spec
+        if type(value) is str:  # the common case, checked without building anything
+            if "\x00" in value or (limit is not None and len(value) > limit):
+                problems += check_text(key, value, limit, source=where, row=row)
+        elif isinstance(value, str):
+            problems += check_text(key, value, limit, source=where, row=row)
+        elif is_json and _has_nul(value):
             problems += check_text(key, value, None, source=where, row=row)
     return problems
+
+
+_LIMITS: dict[Table, dict[str, tuple[int | None, bool]]] = {}
+
+
+def _column_limits(table: Table) -> dict[str, tuple[int | None, bool]]:
+    """Per column of ``table``: its :func:`max_chars` and whether it holds JSON (cached)."""
+    got = _LIMITS.get(table)
+    if got is None:
+        got = _LIMITS[table] = {c.key: (max_chars(c), isinstance(c.type, JSON))
+                                for c in table.c}
+    return got
 
 
 def _records(multiparams: Any, params: Any) -> Iterable[Mapping[str, Any]]:

@@ -199,13 +199,13 @@ def _parse_csv(stream: Any, source: str, lim: ReadLimits) -> tuple[Grid, dict[in
         for line_no, raw in enumerate(reader, start=1):
             if line_no % _r._CLOCK_EVERY == 0:
                 lim.check_time(source, line_no)
-            if not any(c.strip() for c in raw):
-                continue
-            kept = _check_row(lim, source, grid, kept, line_no, raw)
             cells = [c.strip() or None for c in raw]
-            widths[line_no] = len(raw)
             while cells and cells[-1] is None:
                 cells.pop()
+            if not cells:  # a blank row
+                continue
+            kept = _check_row(lim, source, grid, kept, line_no, raw)
+            widths[line_no] = len(raw)
             grid.append((line_no, cells))
     except _r._LineTooLong:
         assert field_cap is not None
