@@ -78,6 +78,10 @@ class App:
             con.close()
 
 
+#: The ``zoufang`` command of the package on PYTHONPATH (its console script's entry).
+_CLI = [sys.executable, "-c", "import sys; from zoufang.cli import main; sys.exit(main())"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -88,12 +92,12 @@ def _build_and_serve(label: str, src: Path, folder: Path) -> App:
     env = {**os.environ, "PYTHONPATH": str(src)}
     out = folder / label
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "zoufang", "demo", "--no-serve", "--dir", str(out)],
+    subprocess.run([*_CLI, "demo", "--no-serve", "--dir", str(out)],
                    env=env, check=True, capture_output=True)
     print(f"{label}: demo built in {time.perf_counter() - t0:.0f} s", flush=True)
     db = out / "zoufang.sqlite"
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "zoufang", "serve", "--port", str(port),
+    proc = subprocess.Popen([*_CLI, "serve", "--port", str(port),
                              "--db", f"sqlite:///{db}"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

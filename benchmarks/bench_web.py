@@ -57,8 +57,8 @@ def build_store() -> str:
     """The demo township in a SQLite store under benchmarks/_work (rebuilt if absent)."""
     from sqlalchemy import select
 
+    from zoufang.campaign.accounts import add_user
     from zoufang.campaign.store import User
-    from zoufang.commands.users import add_user
     from zoufang.demo.build import build_demo
     from zoufang.web import security
 

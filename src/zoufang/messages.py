@@ -122,6 +122,23 @@ PROBLEM_MESSAGES: Final[dict[str, str]] = {
     "gap": "网格 {grids} 之间有 {area} m² 的缝隙，没有网格覆盖。",
     "outside_china:grid": "该网格换算为 WGS-84 后（部分）在我国境外。请核对“坐标系”是否选对。",
     "bad_tag": "未知的村/社区标签“{value}”。可用的标签：{accepted}。",
+    # -- users (campaign.accounts, the administrator's page)
+    "bad_role": "角色“{value}”无效：请在“角色”中选择 规划员、走访干部、领导 或 管理员。",
+    "bad_user_name": "用户名应为 1 到 100 个字符。",
+    "user_exists": "用户名“{value}”已被使用，请换一个。",
+    "needs_township": "规划员和领导须属于一个乡镇：请在“乡镇”中选择或填写。",
+    "needs_cadre": "走访干部账号须对应一名已导入的干部：请在“走访干部”中填写其编号。",
+    "admin_scope": "管理员不属于任何乡镇或干部：请清空“乡镇”和“走访干部”。",
+    "personal_leaders_only": "只有领导可以授权查看个人信息（规划员可看本乡镇的，走访干部可看"
+                             "本人责任田的）。",
+    "no_cadre": "找不到编号为“{value}”的干部：请先在“导入数据”中导入干部名单，或核对编号。",
+    "cadre_ambiguous": "编号“{value}”的干部在多个乡镇都有：请同时选择乡镇。",
+    "no_user": "找不到用户“{value}”。",
+    "disable_self": "不能停用自己的账号（否则将无人能登录管理）。",
+    "password_short": "密码至少 {min} 个字符。",
+    "password_has_name": "密码不能是用户名，也不能包含用户名。",
+    "password_common": "这是最常见的密码之一，请换一个更长、不常见的句子。",
+    "passwords_differ": "两次输入的密码不一致，请重新输入。",
 }
 
 #: Codes whose ``message`` is already written for the page's reader (the datum verdict,

@@ -29,8 +29,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from zoufang.campaign.accounts import add_user
 from zoufang.campaign.store import Store, Target, Township
-from zoufang.commands.users import add_user
 from zoufang.web import create_app, security
 
 from ..backends import copy_world

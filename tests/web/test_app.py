@@ -38,7 +38,7 @@ def test_health_is_public_and_status_is_not(grids_file: Path, tmp_path: Path) ->
     assert client.get("/api/v1/health").get_json()["ok"] is True
     r = client.get("/api/v1/status")
     assert r.status_code == 401 and r.get_json()["ok"] is False
-    from zoufang.commands.users import add_user
+    from zoufang.campaign.accounts import add_user
 
     with app.extensions["zoufang_store"].session() as s:
         add_user(s, "p", "planner", "password-1", township="测试镇")
@@ -50,7 +50,7 @@ def test_health_is_public_and_status_is_not(grids_file: Path, tmp_path: Path) ->
 def test_empty_store_planner_page(tmp_path: Path) -> None:
     """A planner of an empty township sees how to get data in, not an error."""
     app = make_app(f"sqlite:///{tmp_path / 'e.sqlite'}")
-    from zoufang.commands.users import add_user
+    from zoufang.campaign.accounts import add_user
 
     with app.extensions["zoufang_store"].session() as s:
         add_user(s, "p", "planner", "password-1", township="空镇")

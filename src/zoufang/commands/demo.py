@@ -92,8 +92,8 @@ DEMO_PASSWORD = "zoufang-demo"
 
 def _demo_users(db_url: str, township: str) -> list[tuple[str, str]]:
     """Create (once) one user per role for the demo township; return (name, role) pairs."""
+    from zoufang.campaign.accounts import add_user
     from zoufang.campaign.store import Cadre, Township, User, open_store
-    from zoufang.commands.users import add_user
 
     store = open_store(db_url)
     try:

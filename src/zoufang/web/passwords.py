@@ -22,7 +22,7 @@ import functools
 from typing import Final
 
 __all__ = ["CHINESE_COMMON", "MIN_NAME_IN_PASSWORD", "MIN_PASSWORD_LENGTH",
-           "check_password", "is_common", "password_problems"]
+           "check_password", "is_common", "password_issues", "password_problems"]
 
 #: The shortest password accepted, in characters.
 MIN_PASSWORD_LENGTH: Final = 10
@@ -57,25 +57,36 @@ def is_common(password: str) -> bool:
     return password.casefold() in _common()
 
 
+def password_issues(password: str, user_name: str | None = None, *,
+                    min_length: int = MIN_PASSWORD_LENGTH) -> list[tuple[str, str]]:
+    """Return the rules ``password`` breaks for ``user_name`` as (code, English message).
+
+    Codes: ``password_short``, ``password_has_name``, ``password_common`` (their Chinese
+    sentences are in :mod:`zoufang.messages`). The password itself is never repeated.
+    """
+    problems: list[tuple[str, str]] = []
+    if len(password) < min_length:
+        problems.append(("password_short", f"Expected a password of at least {min_length} "
+                         f"characters (got {len(password)})."))
+    name = (user_name or "").strip().casefold()
+    folded = password.casefold()
+    if name and (folded == name or (len(name) >= MIN_NAME_IN_PASSWORD and name in folded)):
+        problems.append(("password_has_name", "Expected a password that is not the user "
+                         "name and does not contain it."))
+    if is_common(password):
+        problems.append(("password_common", "Expected a password that is not on the list of "
+                         "common passwords (it is one of the most used); choose a longer, "
+                         "unusual phrase."))
+    return problems
+
+
 def password_problems(password: str, user_name: str | None = None, *,
                       min_length: int = MIN_PASSWORD_LENGTH) -> list[str]:
     """Return what is wrong with ``password`` for user ``user_name`` (empty when it passes).
 
     Each problem names the rule it breaks; the password itself is never repeated.
     """
-    problems: list[str] = []
-    if len(password) < min_length:
-        problems.append(f"Expected a password of at least {min_length} characters "
-                        f"(got {len(password)}).")
-    name = (user_name or "").strip().casefold()
-    folded = password.casefold()
-    if name and (folded == name or (len(name) >= MIN_NAME_IN_PASSWORD and name in folded)):
-        problems.append("Expected a password that is not the user name and does not "
-                        "contain it.")
-    if is_common(password):
-        problems.append("Expected a password that is not on the list of common passwords "
-                        "(it is one of the most used); choose a longer, unusual phrase.")
-    return problems
+    return [m for _, m in password_issues(password, user_name, min_length=min_length)]
 
 
 def check_password(password: str, user_name: str | None = None) -> None:

@@ -1051,19 +1051,31 @@ def audit_entries(session: Session, *, limit: int = 200) -> list[dict[str, Any]]
                                      .limit(limit))]
 
 
-def admin_overview(session: Session, *, limit: int = 200) -> dict[str, Any]:
+def admin_overview(session: Session, *, limit: int = 200, user: str | None = None,
+                   action: str | None = None, before: int | None = None) -> dict[str, Any]:
     """Return what the admin page shows: users, the latest audit entries, townships.
 
-    ``users`` by role and name, with their township's name and cadre's 编号;
-    ``entries`` the latest ``limit`` :class:`~zoufang.campaign.store.AuditEntry` rows;
-    ``towns`` township id -> name.
+    ``users`` by role and name, with their id, township's name and cadre's 编号;
+    ``entries`` the latest ``limit`` :class:`~zoufang.campaign.store.AuditEntry` rows,
+    of ``user`` and ``action`` when given and older than entry ``before``; ``older``
+    the id to ask for the next page (None at the end); ``towns`` township id -> name;
+    ``actions`` the actions the log holds.
     """
     towns = dict(session.execute(select(Township.id, Township.name)).all())
     cadres = dict(session.execute(select(Cadre.id, Cadre.ext_id)).all())
-    users = [dict(name=u.name, role=u.role, township=towns.get(u.township_id or -1),
+    users = [dict(id=u.id, name=u.name, role=u.role, township=towns.get(u.township_id or -1),
                   cadre=cadres.get(u.cadre_id or -1), personal=u.personal_data,
                   active=u.active, last=u.last_login_at)
              for u in session.scalars(select(User).order_by(User.role, User.name))]
-    entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
-                                   .limit(limit)))
-    return {"users": users, "entries": entries, "towns": towns}
+    q = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if user:
+        q = q.where(AuditEntry.user_name == user)
+    if action:
+        q = q.where(AuditEntry.action == action)
+    if before is not None:
+        q = q.where(AuditEntry.id < before)
+    entries = list(session.scalars(q.limit(limit + 1)))
+    older = entries[limit - 1].id if len(entries) > limit else None
+    actions = sorted(a for (a,) in session.execute(select(AuditEntry.action).distinct()))
+    return {"users": users, "entries": entries[:limit], "towns": towns, "older": older,
+            "actions": actions}

@@ -7,6 +7,13 @@
   }
   window.zoufang = { csrf: csrf };
 
+  // A form with data-confirm asks before it is sent (e.g. disabling a user).
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
+
   // Planning job: poll /api/v1/jobs/<id> and move the progress bar.
   var box = document.getElementById("job-progress");
   if (box) {
