@@ -22,7 +22,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["NOTE_MESSAGES", "PASSTHROUGH", "PROBLEM_MESSAGES", "note_text", "problem_text"]
+__all__ = ["FIELD_NAMES", "NOTE_MESSAGES", "PASSTHROUGH", "PROBLEM_MESSAGES", "note_text",
+           "problem_text"]
 
 _SPLIT_HINT: Final = "请按村/社区拆分成几个文件，分批导入"
 _RETYPE: Final = ("请在 Excel 中把该列设为“文本”格式，重新输入完整数字后保存（或直接上传 .xlsx "
@@ -139,6 +140,28 @@ PROBLEM_MESSAGES: Final[dict[str, str]] = {
     "password_has_name": "密码不能是用户名，也不能包含用户名。",
     "password_common": "这是最常见的密码之一，请换一个更长、不常见的句子。",
     "passwords_differ": "两次输入的密码不一致，请重新输入。",
+    # -- an issue's lifecycle (campaign.issues.move_issue)
+    "rating_missing": "请选择回访评价：满意 或 不满意。",
+    "unknown_action": "未知的操作“{value}”，请从页面列出的操作中选择。",
+    "action_not_allowed": "问题当前为“{status}”，不能“{label}”；现在可以：{allowed}。请刷新页面后"
+                          "从列出的操作中选择。",
+    "needs_field": "“{label}”需要填写“{field_name}”。",
+    "field_not_taken": "“{label}”不填写“{field_name}”，请清空它。",
+    "unknown_field": "未知的字段“{field}”。",
+    "actor_missing": "未记录操作人，请重新登录后再试。",
+    "before_last_step": "时间 {value} 早于该问题的上一步（{last}），请改为之后的时间。",
+    "deadline_past": "办理期限 {value} 早于今天（{today}），请选今天或之后的日期。",
+    "deadline_not_date": "办理期限“{value}”不是日期，请按 年-月-日 填写。",
+    "bad_choice": "“{field_name}”的选项“{value}”无效，请从列表中选择。",
+}
+
+#: The Chinese names of the fields problems name (``{field_name}`` in a sentence).
+FIELD_NAMES: Final[dict[str, str]] = {
+    "unit": "承办单位", "handler": "承办人", "deadline": "办理期限", "result": "办理结果",
+    "explanation": "解释说明", "category": "问题类别", "responsibility": "责任归属",
+    "urgency": "紧急程度", "reason": "理由", "rating": "回访评价", "action": "操作",
+    "at": "时间", "actor": "操作人", "target": "走访对象", "cadre": "走访干部",
+    "mode": "走访方式", "outcome": "走访结果", "notes": "备注", "text": "问题内容",
 }
 
 #: Codes whose ``message`` is already written for the page's reader (the datum verdict,
@@ -167,7 +190,9 @@ def problem_text(p: Mapping[str, Any], lang: str = "zh") -> str:
         or PROBLEM_MESSAGES.get(code)
     if template is None:
         return message
-    values = {"field": p.get("field") or "", "value": p.get("value") or "",
+    fld = p.get("field") or ""
+    values = {"field": fld, "field_name": FIELD_NAMES.get(fld, fld),
+              "value": p.get("value") or "",
               "row": p.get("row") if p.get("row") is not None else "", **params}
     try:
         return template.format_map(values)

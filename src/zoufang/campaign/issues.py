@@ -431,7 +431,8 @@ def _resolve_action(action: str, rating: str | None) -> str:
         if rating is None:
             raise TransitionRefused("rating missing", [Problem(
                 "issue", None, "rating",
-                "action 'rate' needs a rating: satisfied (满意) or not_satisfied (不满意)")])
+                "action 'rate' needs a rating: satisfied (满意) or not_satisfied (不满意)",
+                code="rating_missing")])
         return "rate_" + parse_choice(rating, RATINGS, "rating")
     for code, t in TRANSITIONS.items():
         if action == t.label:
@@ -488,7 +489,7 @@ def move_issue(
     if t is None:
         raise TransitionRefused(f"{where}: unknown action {action!r}", [Problem(
             where, None, "action", f"unknown action {action!r}; expected one of "
-            + ", ".join(["rate", *TRANSITIONS]))])
+            + ", ".join(["rate", *TRANSITIONS]), code="unknown_action", value=action)])
     if status not in t.sources:
         allowed = allowed_actions(status)
         raise TransitionRefused(f"{where}: {code} refused", [Problem(
@@ -496,27 +497,37 @@ def move_issue(
             f"'{code}' ({t.label}) is not allowed when the issue is {status} "
             f"({STATUSES[status]}); it is allowed from "
             f"{', '.join(sorted(t.sources))}; from {status} the allowed actions are "
-            f"{', '.join(allowed) if allowed else 'none (the issue is closed)'}")])
+            f"{', '.join(allowed) if allowed else 'none (the issue is closed)'}",
+            code="action_not_allowed", params={
+                "label": t.label, "status": STATUSES[status],
+                "allowed": "、".join(TRANSITIONS[a].label for a in allowed) or "无（已办结）"})])
     unknown = sorted(set(values) - set(_FIELDS))
     given = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
     if reason is not None and str(reason).strip():
         given["reason"] = str(reason).strip()
     problems: list[Problem] = [
         Problem(where, None, k, f"unknown field {k!r}; expected one of {', '.join(_FIELDS)}"
-                + (" (the owner never changes: 谁走访谁处理)" if "owner" in k else ""))
+                + (" (the owner never changes: 谁走访谁处理)" if "owner" in k else ""),
+                code="unknown_field")
         for k in unknown]
     for req in t.requires:
         if req not in given:
-            problems.append(Problem(where, None, req, f"'{code}' ({t.label}) needs {req}"))
+            problems.append(Problem(where, None, req, f"'{code}' ({t.label}) needs {req}",
+                                    code="needs_field", params={"label": t.label}))
     extra = sorted(set(given) - set(t.requires) - set(t.accepts) - {"reason"})
-    problems.extend(Problem(where, None, k, f"'{code}' does not take {k}") for k in extra)
+    problems.extend(Problem(where, None, k, f"'{code}' does not take {k}",
+                            code="field_not_taken", params={"label": t.label})
+                    for k in extra)
     if not _clean(actor):
-        problems.append(Problem(where, None, "actor", "who does it is missing"))
+        problems.append(Problem(where, None, "actor", "who does it is missing",
+                                code="actor_missing"))
     when = at or local_now()
     last = issue.updated_at  # the time of the issue's last step
     if last is not None and when < last:
         problems.append(Problem(where, None, "at", f"{when:%Y-%m-%d %H:%M} is before the "
-                                f"issue's last step ({last:%Y-%m-%d %H:%M})"))
+                                f"issue's last step ({last:%Y-%m-%d %H:%M})",
+                                code="before_last_step", value=f"{when:%Y-%m-%d %H:%M}",
+                                params={"last": f"{last:%Y-%m-%d %H:%M}"}))
     deadline = None
     if "deadline" in given:
         try:
@@ -527,10 +538,12 @@ def move_issue(
             given["deadline"] = deadline
             if deadline < when.date():
                 problems.append(Problem(where, None, "deadline",
-                                        f"deadline {deadline} is before {when.date()}"))
+                                        f"deadline {deadline} is before {when.date()}",
+                                        code="deadline_past", value=str(deadline),
+                                        params={"today": str(when.date())}))
         except ValueError:
             problems.append(Problem(where, None, "deadline", "not a date; expected YYYY-MM-DD",
-                                    value=str(given["deadline"])))
+                                    value=str(given["deadline"]), code="deadline_not_date"))
     cfg = get_config(session, issue.township_id)
     for name, table in (("category", cfg.categories()), ("responsibility", RESPONSIBILITIES),
                         ("urgency", URGENCIES)):
@@ -538,7 +551,8 @@ def move_issue(
             try:
                 given[name] = parse_choice(given[name], table, name)
             except ValueError as exc:
-                problems.append(Problem(where, None, name, str(exc)))
+                problems.append(Problem(where, None, name, str(exc), code="bad_choice",
+                                        value=str(given[name])))
     if problems:
         raise TransitionRefused(f"{where}: {code} refused, nothing saved", problems)
 

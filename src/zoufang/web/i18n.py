@@ -246,7 +246,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "admin.done_enable": ("已启用 {name}", "{name} enabled"),
     "admin.done_grant": ("已更改 {name} 的个人信息授权，其所有登录已失效", "Personal data of "
                          "{name} changed; all its sessions ended"),
-    "admin.not_saved": ("未保存：", "Not saved: "),
+    "not_saved": ("未保存：", "Not saved: "),
     "admin.never": ("从未登录", "never"), "admin.last_login": ("最近登录", "Last log-in"),
     "admin.filter_user": ("按用户筛选", "Filter by user"),
     "admin.filter_action": ("按操作筛选", "Filter by action"),

@@ -140,7 +140,7 @@ def _apply(user_id: int, change: Any, done: str) -> Any:
             change(s, name)
         flash(t(done, name=name), "ok")
     except accounts.AccountRefused as exc:
-        flash(t("admin.not_saved") + "；".join(localised(p)["message"] for p in exc.problems),
+        flash(t("not_saved") + "；".join(localised(p)["message"] for p in exc.problems),
               "error")
     return redirect(url_for("admin.home"))
 
@@ -150,7 +150,7 @@ def reset_password(user_id: int) -> Any:
     """Set a new password for the user; all its sessions end."""
     f = request.form
     if f.get("password", "") != f.get("password2", ""):
-        flash(t("admin.not_saved") + localised(Problem(
+        flash(t("not_saved") + localised(Problem(
             "user", None, "password2", "the passwords differ",
             code="passwords_differ"))["message"], "error")
         return redirect(url_for("admin.home"))

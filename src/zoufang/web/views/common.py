@@ -17,6 +17,8 @@ from zoufang.campaign import issues as ledger_mod
 from zoufang.web import forms
 from zoufang.web import queries as q
 from zoufang.web.context import store, viewer
+from zoufang.web.errors import localised
+from zoufang.web.i18n import t
 from zoufang.web.security import roles_required
 
 __all__ = ["bp"]
@@ -56,7 +58,8 @@ def issue_action(issue_id: int) -> Any:
         flash(ledger_mod.TRANSITIONS[action].label if action in ledger_mod.TRANSITIONS
               else action, "ok")
     except ValidationError as exc:
-        flash("; ".join([exc.summary, *(p.message for p in exc.problems)]), "error")
+        flash(t("not_saved") + "；".join(localised(p)["message"] for p in exc.problems)
+              if exc.problems else exc.summary, "error")
     except ValueError as exc:  # IssueConflict (someone changed it), or a bad value
         flash(getattr(exc, "summary", str(exc)), "error")
     return redirect(url_for("common.issue_page", issue_id=issue_id))
