@@ -19,7 +19,7 @@ from zoufang.campaign.store import (
     current_revision,
     open_store,
 )
-from zoufang.campaign.store.db import _alembic_config
+from zoufang.campaign.store.db import _alembic_config, include_in_comparison
 from zoufang.campaign.store.geometry import compare_geometry_type
 
 
@@ -27,7 +27,8 @@ def test_migrations_match_models(store: Store) -> None:
     """After `upgrade head` the database has exactly the schema the models declare."""
     assert current_revision(store.engine) is not None
     with store.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": compare_geometry_type})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": compare_geometry_type,
+                                                     "include_object": include_in_comparison})
         diffs = compare_metadata(ctx, Base.metadata)
     # PostGIS' own tables are not ours to compare.
     diffs = [d for d in diffs if "spatial_ref_sys" not in str(d)]
@@ -62,6 +63,34 @@ def test_postgis_column_is_real_geometry(store: Store) -> None:
             "SELECT ST_SRID(geom), ST_Area(geom::geography) FROM grids")).one()
     assert srid == 4326
     assert 95e6 * 1e-2 < area < 1.0e8 * 1e-2  # ~0.98 km² for 0.01° × 0.01° at 37.4°N
+
+
+def test_target_points_are_postgis_points_with_gist_indexes(store: Store) -> None:
+    """On PostgreSQL a target's point follows its lon/lat, and spatial queries use GiST."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostGIS columns exist only on PostgreSQL")
+    from zoufang.campaign.store import Target
+
+    with store.session() as s:
+        t = Township(name="测试镇")
+        s.add(t)
+        s.flush()
+        s.add_all([Target(township_id=t.id, ext_id="A", name="甲", kind="household",
+                          lon=116.6, lat=37.4),
+                   Target(township_id=t.id, ext_id="B", name="乙", kind="household")])
+    with store.engine.begin() as c:
+        rows = dict(c.execute(text("SELECT ext_id, ST_AsText(geom) FROM targets")).all())
+        assert rows == {"A": "POINT(116.6 37.4)", "B": None}
+        c.execute(text("UPDATE targets SET lon = 116.7 WHERE ext_id = 'A'"))
+        near = c.execute(text(
+            "SELECT ext_id FROM targets WHERE ST_DWithin(geom::geography, "
+            "ST_SetSRID(ST_MakePoint(116.7, 37.4), 4326)::geography, 10)")).scalars().all()
+        assert near == ["A"]
+        indexes = dict(c.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+            "('ix_targets_geom', 'ix_grids_geom')")).all())
+    assert set(indexes) == {"ix_targets_geom", "ix_grids_geom"}
+    assert all("USING gist" in d for d in indexes.values())
 
 
 def test_open_store_is_idempotent(db_url: str) -> None:

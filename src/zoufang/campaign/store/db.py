@@ -38,10 +38,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zoufang._errors import Problem, ValidationError
 
-__all__ = ["BUSY_TIMEOUT_S", "DEFAULT_DB_URL", "WRITE_ATTEMPTS", "Store", "StoreBusy",
-           "migrate", "open_store", "resolve_db_url"]
+__all__ = ["BUSY_TIMEOUT_S", "DEFAULT_DB_URL", "POSTGIS_ONLY", "WRITE_ATTEMPTS", "Store",
+           "StoreBusy", "include_in_comparison", "migrate", "open_store", "resolve_db_url"]
 
 DEFAULT_DB_URL = "sqlite:///zoufang.sqlite"
+#: Schema objects only PostgreSQL has (migration 0011), not in the models: the targets'
+#: point generated from lon/lat and the GiST indexes. Model comparisons leave them out.
+POSTGIS_ONLY: frozenset[str] = frozenset({"geom@targets", "ix_targets_geom", "ix_grids_geom"})
+
+
+def include_in_comparison(obj: Any, name: str | None, type_: str, reflected: bool,
+                          compare_to: Any) -> bool:
+    """Alembic ``include_object`` hook: leave :data:`POSTGIS_ONLY` out of comparisons."""
+    if type_ == "column":
+        table = getattr(getattr(obj, "table", None), "name", "")
+        return f"{name}@{table}" not in POSTGIS_ONLY
+    return not (type_ == "index" and name in POSTGIS_ONLY)
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 #: SQLite: how long one statement waits for a lock (seconds) before it fails or is retried.

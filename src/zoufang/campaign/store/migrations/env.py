@@ -4,6 +4,7 @@ from alembic import context
 
 from zoufang.campaign.store.geometry import compare_geometry_type
 from zoufang.campaign.store import Base
+from zoufang.campaign.store.db import include_in_comparison
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -18,6 +19,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=compare_geometry_type,
+        include_object=include_in_comparison,
     )
     with context.begin_transaction():
         context.run_migrations()
