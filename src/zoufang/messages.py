@@ -200,7 +200,8 @@ def problem_text(p: Mapping[str, Any], lang: str = "zh") -> str:
         return message
 
 
-#: An import report's notes (how the file was read), by the English the importer writes:
+#: An import report's notes (how the file was read) and a plan's warnings and suggestions,
+#: by the English the importer and the planners write (the CLI prints that English):
 #: pattern -> Chinese sentence, with the pattern's groups as ``{1}``, ``{2}`` …
 NOTE_MESSAGES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
     (re.compile(pattern), zh) for pattern, zh in (
@@ -218,6 +219,61 @@ NOTE_MESSAGES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"^ranks read as: (.+)$", "职级读作：{1}"),
         (r"^(.+) read as: (.+)$", "“{1}”按词表读作：{2}"),
         (r"^columns not used: (.+)$", "未使用的列：{1}"),
+        # an area plan's warnings (campaign.areas, planner.areas)
+        (r"^(\d+) targets are in no grid and are NOT in any area \(.*; first: (.*)\): "
+         r"fix the grids or the points .*$",
+         "{1} 个走访对象不在任何网格内，没有分入走访区域（如 {2}）：请在“规划”首页的数据问题中"
+         "修正网格或坐标，然后重新规划。"),
+        (r"^(\d+) targets have no coordinates and were placed at a point inside their "
+         r"declared grid .*$", "{1} 个走访对象没有坐标，按其所填网格内的一点计算（不估算路程）。"),
+        (r"^(\d+) cadres have zero hours in the \S+ phase and get no area: (.*?)(?: \.\.\.)? "
+         r"\(no hours or days.*$", "{1} 名干部本阶段没有可用时间，未分配走访区域：{2}（没有每日小时"
+         "或可用天数，或阶段内没有可走访的时间窗）。"),
+        (r"^(\d+) cadres have no base point; paired as if based at the centre of the targets "
+         r"\(commute unknown\): (.*)$", "{1} 名干部没有驻点坐标，按走访对象的中心配对（往返距离"
+         "未知）：{2}。"),
+        (r"^the current plan took the cadres' days from the \S+ phase, this one from the \S+ "
+         r"phase: .*$", "当前方案按另一阶段的天数计算干部时间，本次按所选阶段：可用时间不同，调整的"
+         "配对会比平常多。"),
+        (r"^the locked pair of cadre (\S+) is dropped: the cadre is no longer active.*$",
+         "干部 {1} 的锁定配对已解除：该干部已停用或本阶段没有可用时间，其区域已分给他人。"),
+        (r"^the locked pair of cadre (\S+) is dropped: none of its targets is left$",
+         "干部 {1} 的锁定配对已解除：其走访对象已都不在了。"),
+        (r"^area (\d+) could not be seeded$", "第 {1} 区无法确定起点。"),
+        (r"^(\d+) sites could not join a neighbouring area and were given to the nearest one.*$",
+         "{1} 处地点无法并入相邻区域，已分给最近的区域（网格之间不相邻？）。"),
+        (r"^\S+ village '(.*)' has no targets; no visit planned$",
+         "必到村“{1}”没有走访对象，未安排必到走访。"),
+        (r"^(\d+) areas are not one connected piece: (.*)$", "{1} 个区域不连片：{2}。"),
+        # why a target got no place in a route (planner.schedule, campaign.routes)
+        (r"^its kind is never available while the cadre visits.*$",
+         "这类对象可走访的时间与干部的走访时段不重合（时间窗）"),
+        (r"^no single day can serve it, even alone.*$",
+         "即使单独安排，一天内也去不了（太远或用时太长）"),
+        (r"^the phase's days are full$", "本阶段的天数已排满"),
+        (r"^no day of the cadre can take it$", "干部没有哪一天能安排它"),
+        (r"^the target has no coordinates$", "该对象没有坐标"),
+        (r"^not at home (\d+) times \((.*)\): offer a phone/WeChat visit$",
+         "已 {1} 次不在家（{2}）：请改用电话或微信走访"),
+        (r"^cadre (\S+) has no base point: routes start at the middle of the area$",
+         "干部 {1} 没有驻点坐标：路线从区域中心出发"),
+        # the forecast's warnings and suggestions (campaign.forecast)
+        (r"^area (\d+) \((.*)\): its cadre (\S+) is gone or inactive.*$",
+         "第 {1} 区（{2}）的干部 {3} 已不在或已停用，未预测其走访对象：请先为该区重新配对。"),
+        (r"^(\d+) cadres run out of days: (\d+) more cadre-days, best weekend days .*$",
+         "{1} 名干部天数不够：还需 {2} 个干部日，最好安排在周末（延长阶段、增加可用天数"
+         "或周末走访）。"),
+        (r"^(\d+) cadres run out of days: (\d+) more cadre-days, best workdays .*$",
+         "{1} 名干部天数不够：还需 {2} 个干部日，最好安排在工作日（延长阶段或增加可用天数）。"),
+        (r"^(\d+) areas need more days than the phase has left for their cadre: give them a "
+         r"second cadre \(e\.g\. (.*)\)$",
+         "{1} 个区域所需天数超过本阶段剩余天数：请为其增派一名干部（如 {2}）。"),
+        (r"^(\d+) targets have no window on the cadres' days: .*$",
+         "{1} 个走访对象在干部可走访的日子里没有时间窗：请放宽路线设置中的时间窗或干部每日时段。"),
+        (r"^(\d+) targets were not at home (\d+) times: .*$",
+         "{1} 个走访对象已 {2} 次不在家：请改用电话或微信走访。"),
+        (r"^(\d+) targets have no coordinates: .*$",
+         "{1} 个走访对象没有坐标：请在“规划”首页的数据问题中修正其坐标。"),
     ))
 
 

@@ -17,8 +17,8 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from .conftest import ROLE_USERS
-from .test_browser import Live, _world_with_areas, serve_live
+from .conftest import ROLE_USERS, build_route_web_world
+from .test_browser import Live, serve_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,8 +40,8 @@ ALLOWED = re.compile(r"GPX|GeoJSON|CSV|Excel|OpenStreetMap|Leaflet|WGS-84|GCJ-02
 
 @pytest.fixture(scope="module")
 def crawl_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """The world with areas and users, served on a free port, and chromium."""
-    yield from serve_live(tmp_path_factory, "crawl", _world_with_areas)
+    """The routed world (areas planned by the solver, routes, issues, users), and chromium."""
+    yield from serve_live(tmp_path_factory, "crawl", build_route_web_world)
 
 
 def _pattern(path: str) -> str:

@@ -151,7 +151,7 @@ def test_planner_routes_page_and_downloads(route_web: Web) -> None:
     c, _ = route_web.client("planner")
     html = c.get("/planner/routes").get_data(as_text=True)
     assert 'id="route-cadres"' in html and "C1 刘一" in html
-    assert 'id="left-out-reasons"' in html and "no_window 1" in html   # E1, office hours
+    assert 'id="left-out-reasons"' in html and "时间窗不符 1" in html   # E1, office hours
     for d in days:
         assert f"/planner/routes/C1/{d.isoformat()}.html" in html
     r = c.get(f"/planner/routes/C1/{shared.isoformat()}.html")

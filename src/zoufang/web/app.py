@@ -225,6 +225,13 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["PREFERRED_URL_SCHEME"] = "https"
 
 
+def _note(text: object) -> str:
+    """Return a note, warning or suggestion in the page's language (the catalogue's)."""
+    from zoufang.messages import note_text
+
+    return note_text(str(text), current_lang())
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app (see the module docstring for the configuration)."""
     from zoufang.campaign.store import open_store
@@ -260,6 +267,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_login_limits(app)
 
     app.jinja_env.globals.update(t=t, current_lang=current_lang, LANGS=LANGS)
+    app.jinja_env.filters["note"] = _note  # a plan's or import's English note, in words
 
     @app.get("/")
     def index() -> Any:

@@ -258,9 +258,13 @@ def plan() -> Any:
     forecast, no_forecast = _plan_forecast(v.township_id, res)
     return render_template("planner/plan.html", job=job.to_dict() if job else None,
                            plan=res, forecast=forecast, no_forecast=no_forecast,
-                           reason_labels={k: v[0] if q_lang_zh() else v[1]
-                                          for k, v in LEFT_OUT_REASONS.items()},
+                           reason_labels=_reason_labels(),
                            default_limit=current_app.config["PLAN_TIME_LIMIT_S"])
+
+
+def _reason_labels() -> dict[str, str]:
+    """Why targets were left out of routes, by code, in the page's language."""
+    return {k: v[0] if q_lang_zh() else v[1] for k, v in LEFT_OUT_REASONS.items()}
 
 
 def q_lang_zh() -> bool:
@@ -339,7 +343,7 @@ def routes() -> str:
     cadres = sorted(a["cadre_id"] for a in view.result.areas) if view else []
     return render_template("planner/routes.html", res=res, days=days, phase=phase,
                            phases=_ROUTE_PHASES, stale=stale, cadres=cadres,
-                           job=job.to_dict() if job else None)
+                           job=job.to_dict() if job else None, reason_labels=_reason_labels())
 
 
 @bp.post("/routes/plan")
