@@ -140,6 +140,9 @@ PROBLEM_MESSAGES: Final[dict[str, str]] = {
     "password_has_name": "密码不能是用户名，也不能包含用户名。",
     "password_common": "这是最常见的密码之一，请换一个更长、不常见的句子。",
     "passwords_differ": "两次输入的密码不一致，请重新输入。",
+    # -- the review of a re-plan (campaign.area_review)
+    "no_proposal": "没有待审核的方案（可能已被采用或放弃），请刷新页面。",
+    "proposal_stale": "当前方案在此方案生成之后已有变化（新的方案或锁定），不能采用：请重新规划。",
     # -- an issue's lifecycle (campaign.issues.move_issue)
     "rating_missing": "请选择回访评价：满意 或 不满意。",
     "unknown_action": "未知的操作“{value}”，请从页面列出的操作中选择。",

@@ -607,6 +607,7 @@ def _result(session: Session, row: AreaPlan, camp: Campaign) -> AreaPlanResult:
     ids = [a.cadre_id for a in areas if a.cadre_id is not None]
     cadres = {c.id: c for c in session.scalars(select(Cadre).where(Cadre.id.in_(ids)))}
     figures = dict(row.figures or {})
+    figures.pop("proposal", None)  # a proposed plan's assignment, for its review only
     violations = list(figures.pop("violations", []))
     capacity = dict(figures.pop("capacity", None) or {"model": "hours_x_days"})
     return AreaPlanResult(
@@ -720,9 +721,16 @@ def _hard_rules(problem: AreaProblem, plan: AreaSolution, chk: AreaCheck) -> Non
 
 def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaSolution,
            chk: AreaCheck, *, kind: str, seed: int, time_limit_s: float,
-           locked: set[str], actor: str | None, extra_warnings: Sequence[str] = ()
-           ) -> AreaPlanResult:
-    """Store the plan in one transaction; the current plan becomes superseded."""
+           locked: set[str], actor: str | None, extra_warnings: Sequence[str] = (),
+           propose: bool = False) -> AreaPlanResult:
+    """Store the plan in one transaction; the current plan becomes superseded.
+
+    With ``propose`` (and a current plan to compare with) the plan is stored as the
+    campaign's one ``proposed`` plan instead, for review
+    (:mod:`zoufang.campaign.area_review`): its areas and must-go visits are stored, its
+    target assignment is kept in the row (``figures["proposal"]``), and the current plan
+    and the present assignment (``area_targets``) stay untouched.
+    """
     _hard_rules(problem, plan, chk)
     t = problem.targets
     k = len(plan.areas)
@@ -764,10 +772,20 @@ def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaSolution,
     warnings = [*inp.warnings, *extra_warnings, *plan.warnings]
     now = dt.datetime.now(dt.UTC)
     prev_cadre = inp.previous
+    propose = propose and inp.current_plan_id is not None
     try:
         with store.session() as s:
+            if propose:
+                if s.scalar(select(AreaPlan.id).where(
+                        AreaPlan.id == inp.current_plan_id,
+                        AreaPlan.status == "current")) is None:
+                    raise _conflict("another plan was stored while this one was solving")
+                from zoufang.campaign.area_review import drop_proposals
+
+                drop_proposals(s, inp.campaign_id)
+                since_prev = {}
             # take the current plan's row first (a write): a concurrent run or lock waits
-            if inp.current_plan_id is not None:
+            elif inp.current_plan_id is not None:
                 n = _rowcount(s.execute(update(AreaPlan).where(
                     AreaPlan.id == inp.current_plan_id,
                     AreaPlan.status == "current").values(status="superseded")))
@@ -789,7 +807,8 @@ def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaSolution,
                 since_prev = {}
             row = AreaPlan(
                 campaign_id=inp.campaign_id, previous_id=inp.current_plan_id,
-                status="current", kind=kind, created_at=now, created_by=actor,
+                status="proposed" if propose else "current", kind=kind, created_at=now,
+                created_by=actor,
                 phase_kind=inp.phase_kind, phase_days=inp.phase_days, seed=seed,
                 time_limit_s=float(time_limit_s), solve_s=float(plan.runtime_s),
                 n_targets=len(t), n_areas=k, feasible=bool(plan.is_feasible() and chk.ok),
@@ -822,15 +841,20 @@ def _store(store: Store, inp: _Inputs, problem: AreaProblem, plan: AreaSolution,
                     split_grids=[grid_ids[g] for g in area.split_grids], villages=villages))
             s.add_all(area_rows)
             s.flush()
-            s.execute(delete(AreaTarget).where(AreaTarget.campaign_id == inp.campaign_id))
             area_id = [r.id for r in area_rows]
-            recs = []
-            for i, a in enumerate(plan.target_area.tolist()):
-                tid = inp.target_ids[i]
-                same = prev_cadre is not None and prev_cadre[i] == plan.areas[a].cadre_id
-                recs.append({"campaign_id": inp.campaign_id, "area_id": area_id[a],
-                             "target_id": tid,
-                             "since_plan_id": since_prev.get(tid, row.id) if same else row.id})
+            if propose:
+                row.figures = {**figures, "proposal": [
+                    [inp.target_ids[i], area_id[a]]
+                    for i, a in enumerate(plan.target_area.tolist())]}
+            else:
+                s.execute(delete(AreaTarget).where(AreaTarget.campaign_id == inp.campaign_id))
+            recs = [] if propose else [
+                {"campaign_id": inp.campaign_id, "area_id": area_id[a],
+                 "target_id": inp.target_ids[i],
+                 "since_plan_id": since_prev.get(inp.target_ids[i], row.id)
+                 if prev_cadre is not None and prev_cadre[i] == plan.areas[a].cadre_id
+                 else row.id}
+                for i, a in enumerate(plan.target_area.tolist())]
             if recs:
                 s.execute(insert(AreaTarget), recs)
             mg = []
@@ -873,7 +897,8 @@ def _conflict(why: str) -> PlanConflict:
 def plan_campaign(store: Store, *, township: str | None = None, campaign: str | None = None,
                   time_limit_s: float = 60.0, seed: int = 0, phase: str = DEFAULT_PHASE,
                   actor: str | None = None,
-                  on_stage: Callable[[str], None] | None = None) -> AreaPlanResult:
+                  on_stage: Callable[[str], None] | None = None,
+                  propose: bool = False) -> AreaPlanResult:
     """Plan (or re-plan) the campaign's visit areas and store the plan as the current one.
 
     Parameters
@@ -894,6 +919,10 @@ def plan_campaign(store: Store, *, township: str | None = None, campaign: str | 
     on_stage
         Called with ``"loading"``, ``"building"``, ``"solving"``, ``"checking"``,
         ``"storing"`` as the run goes (for progress in a page).
+    propose
+        Store a re-plan as the campaign's proposed plan, for review (accepted or
+        discarded with :mod:`zoufang.campaign.area_review`); the current plan stays
+        current meanwhile. A first plan is always stored as the current one.
 
     Returns
     -------
@@ -927,7 +956,8 @@ def plan_campaign(store: Store, *, township: str | None = None, campaign: str | 
     chk = check_area_plan(problem, plan)  # type: ignore[arg-type]  # read-only protocol
     stage("storing")
     return _store(store, inp, problem, plan, chk, kind="plan", seed=int(seed),
-                  time_limit_s=float(time_limit_s), locked=set(inp.locks), actor=actor)
+                  time_limit_s=float(time_limit_s), locked=set(inp.locks), actor=actor,
+                  propose=propose)
 
 
 # --------------------------------------------------------------------------------------

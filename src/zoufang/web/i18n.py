@@ -252,6 +252,32 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
                        "{c} h)."),
     "shortfall.cadres": ("超负荷的干部", "Cadres over capacity"),
     "shortfall.grids": ("有风险的网格", "Grids at risk"),
+    # the review of a re-plan (campaign/area_review.py, planner/plan.html)
+    "review.title": ("待审核的重新规划 #{id}", "Re-plan #{id} to review"),
+    "review.help": ("采用之前，干部、路线和各项指标仍按当前方案 #{cur}。", "Until it is "
+                    "accepted, cadres, routes and measures follow the current plan #{cur}."),
+    "review.kept": ("不变", "kept"), "review.moved": ("换人", "moved"),
+    "review.new": ("新增", "new"), "review.feasible": ("可行", "feasible"),
+    "review.load_now": ("当前工作量（小时）", "current load (h)"),
+    "review.changed": ("区域有变化的干部", "Cadres whose area changes"),
+    "review.none_changed": ("没有干部的区域发生变化。", "No cadre's area changes."),
+    "review.before": ("原对象数", "before"), "review.after": ("新对象数", "after"),
+    "review.moved_in": ("调入", "in"), "review.moved_out": ("调出", "out"),
+    "review.area": ("区号（原→新）", "area (old→new)"),
+    "review.accept": ("采用此方案", "Accept this plan"),
+    "review.discard": ("放弃", "Discard"),
+    "review.discard_confirm": ("放弃后此方案将被删除，当前方案不变。确定放弃？",
+                               "The proposal is deleted; the current plan stays. Discard?"),
+    "review.stale": ("当前方案在此方案生成之后已有变化，不能采用：请重新规划。", "The current "
+                     "plan changed since this proposal was made: plan again."),
+    "review.accepted": ("已采用方案 #{id}：干部的区域和路线从现在起按此方案（路线需重新规划）。",
+                        "Plan #{id} accepted: areas follow it from now (plan the routes "
+                        "again)."),
+    "review.discarded": ("已放弃方案 #{id}，当前方案不变。", "Plan #{id} discarded; the "
+                         "current plan stays."),
+    "audit.plan_accept": ("采用区域方案", "area plan accepted"),
+    "audit.plan_discard": ("放弃区域方案", "area plan discarded"),
+    "audit_key.plan": ("方案号", "plan no."),
     # the area plan's checker figures (planner/areas/check.py AreaCheck.as_row)
     "figure.n_targets": ("走访对象数", "targets"), "figure.n_areas": ("走访区域数", "areas"),
     "figure.covered_pct": ("覆盖率 %", "covered %"),

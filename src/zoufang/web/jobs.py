@@ -322,7 +322,7 @@ class Planning:
             res = areas_service.plan_campaign(
                 self.store, township=self._township_name(job.township_id),
                 time_limit_s=job.time_limit_s, seed=job.seed, actor=job.started_by,
-                on_stage=lambda st: self._stage(job, st))
+                on_stage=lambda st: self._stage(job, st), propose=True)
             job.plan_id = res.plan_id
             job.status, job.stage = "done", "done"
         except Exception as exc:  # any failure is shown in the page, never raised

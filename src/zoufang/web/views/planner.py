@@ -36,7 +36,7 @@ from zoufang.web.context import (
     store,
     viewer,
 )
-from zoufang.web.errors import NotFound, cap_problems
+from zoufang.web.errors import NotFound, cap_problems, localised
 from zoufang.web.i18n import labels, t
 from zoufang.web.responses import XLSX, day_file_response, download
 from zoufang.web.security import audit, roles_required
@@ -258,8 +258,48 @@ def plan() -> Any:
     forecast, no_forecast = _plan_forecast(v.township_id, res)
     return render_template("planner/plan.html", job=job.to_dict() if job else None,
                            plan=res, forecast=forecast, no_forecast=no_forecast,
+                           review=_review(v.township_id),
                            reason_labels=_reason_labels(),
                            default_limit=current_app.config["PLAN_TIME_LIMIT_S"])
+
+
+def _review(township_id: int | None) -> Any:
+    """Return the township's re-plan waiting for review (None when there is none)."""
+    from zoufang.campaign.area_review import review
+    from zoufang.campaign.store.lookup import newest_campaign_id
+
+    if township_id is None:
+        return None
+    with store().session() as s:
+        cid = newest_campaign_id(s, township_id)
+        return review(s, cid) if cid is not None else None
+
+
+@bp.post("/plan/<int:plan_id>/<any(accept, discard):decision>")
+def decide_plan(plan_id: int, decision: str) -> Any:
+    """Accept or discard the re-plan ``plan_id`` after review (audited)."""
+    from zoufang.campaign import area_review
+    from zoufang.campaign.store.lookup import newest_campaign_id
+
+    v = viewer()
+    with store().session() as s:
+        cid = newest_campaign_id(s, v.township_id) if v.township_id is not None else None
+    try:
+        if cid is None:
+            raise ValidationError("no campaign", [Problem("plan", None, None, "no campaign",
+                                                          code="no_proposal")])
+        if decision == "accept":
+            area_review.accept(store(), cid, plan_id)
+        else:
+            area_review.discard(store(), cid, plan_id)
+    except ValidationError as exc:
+        flash(t("not_saved") + "；".join(localised(p)["message"] for p in exc.problems),
+              "error")
+        return redirect(url_for("planner.plan"))
+    audit(f"plan_{decision}", township_id=v.township_id, detail={"plan": plan_id})
+    flash(t("review.accepted" if decision == "accept" else "review.discarded", id=plan_id),
+          "ok")
+    return redirect(url_for("planner.plan"))
 
 
 def _reason_labels() -> dict[str, str]:
