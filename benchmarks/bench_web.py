@@ -57,10 +57,10 @@ def build_store() -> str:
     """The demo township in a SQLite store under benchmarks/_work (rebuilt if absent)."""
     from sqlalchemy import select
 
+    from zoufang import passwords
     from zoufang.campaign.accounts import add_user
     from zoufang.campaign.store import User
     from zoufang.demo.build import build_demo
-    from zoufang.web import security
 
     db = WORK / "zoufang.sqlite"
     url = f"sqlite:///{db}"
@@ -71,7 +71,7 @@ def build_store() -> str:
     with st.session() as s:
         if s.scalar(select(User.id).where(User.name == "bench")) \
                 is None:
-            security.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+            passwords.PASSWORD_METHOD = "pbkdf2:sha256:1000"
             add_user(s, "bench", "planner", PASSWORD, township="示范镇")
     st.dispose()
     return url

@@ -29,9 +29,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from zoufang import passwords
 from zoufang.campaign.accounts import add_user
 from zoufang.campaign.store import Store, Target, Township
-from zoufang.web import create_app, security
+from zoufang.web import create_app
 
 from ..backends import copy_world
 from ..campaign.ledger_world import World, build_world
@@ -39,7 +40,7 @@ from ..campaign.route_world import build_route_world
 
 # Hashing every test user's password with scrypt would cost ~0.2 s per user and log-in;
 # the tests hash with a cheap method (test_auth checks that the app's default is scrypt).
-security.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+passwords.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 
 PASSWORD = "test-password-1"
 

@@ -363,7 +363,7 @@ def test_password_policy(sqlite_web: Web) -> None:
     with sqlite_web.app.extensions["zoufang_store"].session() as s:
         assert s.scalar(select(User.id).where(User.name == "zhangwei")) is None
     from zoufang.commands.demo import DEMO_PASSWORD
-    from zoufang.web.passwords import MIN_PASSWORD_LENGTH, password_problems
+    from zoufang.passwords import MIN_PASSWORD_LENGTH, password_problems
 
     assert MIN_PASSWORD_LENGTH == 10
     for pw in ("password", "12345678"):  # refused by the list even without the length rule

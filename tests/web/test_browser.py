@@ -98,11 +98,12 @@ class Live:
         return page
 
     def _failed(self, request: Any) -> None:
-        # Leaflet cancels the tiles of a zoom level it leaves (fitBounds right after the
-        # map is made), and a navigation cancels the page icon's load: those are aborted
-        # by the browser itself, not failures.
-        if ("/tiles/" in request.url or "favicon" in request.url) and \
-                "ERR_ABORTED" in str(request.failure):
+        # ERR_ABORTED is the browser cancelling a request itself: Leaflet drops the tiles
+        # of a zoom level it leaves, and a navigation cancels what the page it leaves was
+        # still loading (a map's GeoJSON). Those are not failures; a refused or broken
+        # request fails otherwise (and an HTTP error is caught by the response handler;
+        # a request to another host by the router).
+        if "ERR_ABORTED" in str(request.failure):
             return
         self.problems.append(f"request failed: {request.url} ({request.failure})")
 

@@ -6,7 +6,7 @@ page (``/admin/``):
 - a user name of 1 to 100 characters, unique; a role of :data:`~zoufang.campaign.store.
   ROLES`; planners and leaders belong to a township (created empty when it does not exist
   yet), a cadre user to an imported cadre (its 编号), an admin to neither;
-- the password policy of :mod:`zoufang.web.passwords`; only a salted hash is stored;
+- the password policy of :mod:`zoufang.passwords`; only a salted hash is stored;
 - only leaders may be granted personal data (planners see their township's, cadres their
   own area's);
 - a new password, disabling and a change of the grant end every session of the user;
@@ -46,7 +46,7 @@ def _p(field: str, code: str, message: str, value: Any = None, **params: Any) ->
 
 
 def _password(password: str, name: str) -> list[Problem]:
-    from zoufang.web.passwords import MIN_PASSWORD_LENGTH, password_issues
+    from zoufang.passwords import MIN_PASSWORD_LENGTH, password_issues
 
     return [_p("password", code, message, min=MIN_PASSWORD_LENGTH)
             for code, message in password_issues(password, name)]
@@ -67,7 +67,7 @@ def add_user(session: Session, name: str, role: str, password: str, *,
     AccountRefused
         Every rule the request breaks.
     """
-    from zoufang.web.security import hash_password
+    from zoufang.passwords import hash_password
 
     problems: list[Problem] = []
     name = (name or "").strip()
@@ -148,7 +148,7 @@ def set_password(session: Session, name: str, password: str, *, actor: str = "cl
     AccountRefused
         No such user, or the password breaks the policy.
     """
-    from zoufang.web.security import hash_password
+    from zoufang.passwords import hash_password
 
     u = _user(session, name)
     problems = _password(password, u.name)

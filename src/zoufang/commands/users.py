@@ -4,7 +4,7 @@
 [--grant-personal] [--password-stdin]``. Passwords are read from standard input
 (``--password-stdin``, first line) or asked twice at the prompt, never taken from the
 command line, and stored only as salted hashes. They must pass the password policy of
-:mod:`zoufang.web.passwords` (at least 10 characters, not the user name nor containing
+:mod:`zoufang.passwords` (at least 10 characters, not the user name nor containing
 it, not a common password). ``passwd`` and ``disable`` end every session of the user.
 Every change is written to the audit log. The rules are those of
 :mod:`zoufang.campaign.accounts`, which the administrator's web page uses too.

@@ -2,7 +2,7 @@
 
 - Passwords are checked against salted hashes (:mod:`werkzeug.security`); a failed
   log-in takes as long whether or not the user exists, and is written to the audit log.
-  New passwords must pass :mod:`zoufang.web.passwords` (:func:`hash_password`).
+  New passwords must pass :mod:`zoufang.passwords` (:func:`hash_password`).
 - Log-in throttle (:func:`attempt_login`): ``LOGIN_MAX_FAILURES`` (5) failed log-ins of
   one account within ``LOGIN_FAILURE_WINDOW_S`` (15 min) lock it for ``LOGIN_LOCKOUT_S``
   (15 min). While locked every log-in of it is refused, the right password too, and the
@@ -41,17 +41,14 @@ from sqlalchemy import case, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from zoufang.campaign.store import ROLES, AuditEntry, User
-from zoufang.web.passwords import check_password
+from zoufang.passwords import DEFAULT_PASSWORD_METHOD, hash_password
 
-__all__ = ["LoginAttempt", "Viewer", "attempt_login", "audit", "csrf_token",
+__all__ = ["DEFAULT_PASSWORD_METHOD", "LoginAttempt", "Viewer", "attempt_login", "audit",
+           "csrf_token",
            "current_viewer", "hash_password", "init_security", "log_in", "log_out",
            "roles_required"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-#: werkzeug's hashing method for new passwords (salted scrypt).
-DEFAULT_PASSWORD_METHOD = "scrypt"
-#: The method in use (tests lower the cost; nothing else should change it).
-PASSWORD_METHOD = DEFAULT_PASSWORD_METHOD
 _DUMMY_HASH = generate_password_hash("not a password: equalises the time of failed log-ins")
 
 
@@ -70,18 +67,6 @@ class Viewer:
     def role_label(self) -> str:
         """Chinese label of the role."""
         return ROLES.get(self.role, (self.role,))[0]
-
-
-def hash_password(password: str, user_name: str | None = None) -> str:
-    """Return a salted hash of ``password`` (:data:`PASSWORD_METHOD`, scrypt by default).
-
-    Raises
-    ------
-    ValueError
-        The password breaks the policy of :mod:`zoufang.web.passwords` for ``user_name``.
-    """
-    check_password(password, user_name)
-    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 @dataclass(frozen=True)

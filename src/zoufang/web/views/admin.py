@@ -79,7 +79,7 @@ def _key(key: str) -> str:
 
 def _page(errors: list[dict[str, Any]] | None = None, typed: dict[str, Any] | None = None,
           status: int = 200) -> Any:
-    from zoufang.web.passwords import MIN_PASSWORD_LENGTH
+    from zoufang.passwords import MIN_PASSWORD_LENGTH
 
     args = request.args
     before = args.get("before", "")

@@ -12,8 +12,9 @@ A password is refused when it is
   Large-Scale Empirical Analysis of Chinese Web Passwords", USENIX Security 2014) and a
   few administrator defaults.
 
-``zoufang user add`` and ``zoufang user passwd`` check it (through
-:func:`zoufang.web.security.hash_password`); the web app sets no password.
+Every path that sets a password — ``zoufang user add`` / ``passwd`` and the
+administrator's page, both through :mod:`zoufang.campaign.accounts` — checks it through
+:func:`hash_password`, which also makes the salted hash that is stored.
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ from __future__ import annotations
 import functools
 from typing import Final
 
-__all__ = ["CHINESE_COMMON", "MIN_NAME_IN_PASSWORD", "MIN_PASSWORD_LENGTH",
-           "check_password", "is_common", "password_issues", "password_problems"]
+__all__ = ["CHINESE_COMMON", "DEFAULT_PASSWORD_METHOD", "MIN_NAME_IN_PASSWORD",
+           "MIN_PASSWORD_LENGTH", "PASSWORD_METHOD", "check_password", "hash_password",
+           "is_common", "password_issues", "password_problems"]
+
+#: werkzeug's hashing method for new passwords (salted scrypt).
+DEFAULT_PASSWORD_METHOD: Final = "scrypt"
+#: The method in use (tests lower the cost; nothing else should change it).
+PASSWORD_METHOD = DEFAULT_PASSWORD_METHOD
 
 #: The shortest password accepted, in characters.
 MIN_PASSWORD_LENGTH: Final = 10
@@ -100,3 +107,17 @@ def check_password(password: str, user_name: str | None = None) -> None:
     problems = password_problems(password, user_name)
     if problems:
         raise ValueError(" ".join(problems))
+
+
+def hash_password(password: str, user_name: str | None = None) -> str:
+    """Return a salted hash of ``password`` (:data:`PASSWORD_METHOD`, scrypt by default).
+
+    Raises
+    ------
+    ValueError
+        The password breaks the policy for ``user_name``.
+    """
+    from werkzeug.security import generate_password_hash
+
+    check_password(password, user_name)
+    return generate_password_hash(password, method=PASSWORD_METHOD)
