@@ -166,3 +166,16 @@ def test_audit_log_filters_and_pages(web: Web) -> None:
     assert admin.get("/admin/?before=abc&action=nope").status_code == 200
     planner, tok = web.client("planner")
     assert planner.post("/admin/users", data={"csrf_token": tok}).status_code == 403
+
+
+def test_times_are_shown_in_china_time() -> None:
+    """A stored UTC time is shown as China's wall clock (+8 h), whatever form it comes in."""
+    import datetime as dt
+
+    from zoufang.web.app import local_time
+
+    utc = dt.datetime(2026, 3, 1, 16, 30, tzinfo=dt.UTC)
+    assert local_time(utc) == "2026-03-02 00:30"
+    assert local_time(utc.replace(tzinfo=None), seconds=True) == "2026-03-02 00:30:00"
+    assert local_time("2026-03-01T16:30:00+00:00") == "2026-03-02 00:30"
+    assert local_time(None) == "" and local_time("not a time") == "not a time"

@@ -88,6 +88,7 @@ SQLite writers (:mod:`zoufang.campaign.store.db`):
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import logging
 import os
@@ -225,6 +226,38 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["PREFERRED_URL_SCHEME"] = "https"
 
 
+def local_time(value: object, seconds: bool = False) -> str:
+    """Return a stored UTC timestamp as China's wall-clock time, ``YYYY-MM-DD HH:MM``.
+
+    ``value`` is an aware datetime, a naive one (SQLite gives UTC back naive) or an ISO
+    text; empty for None. Times the app stores as China's local time (visits, issues)
+    are shown as they are and need no filter.
+    """
+    from zoufang.campaign.store.base import CHINA_TZ
+
+    if value is None or value == "":
+        return ""
+    t = value
+    if isinstance(t, str):
+        try:
+            t = dt.datetime.fromisoformat(t)
+        except ValueError:
+            return t
+    if not isinstance(t, dt.datetime):
+        return str(value)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def _placement_label(code: str) -> str:
+    """Return a placement code's name (落格) in the page's language."""
+    from zoufang.vocab import PLACEMENTS
+
+    names = PLACEMENTS.get(code)
+    return code if names is None else names[0 if current_lang() == "zh" else 1]
+
+
 def _note(text: object) -> str:
     """Return a note, warning or suggestion in the page's language (the catalogue's)."""
     from zoufang.messages import note_text
@@ -268,6 +301,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals.update(t=t, current_lang=current_lang, LANGS=LANGS)
     app.jinja_env.filters["note"] = _note  # a plan's or import's English note, in words
+    app.jinja_env.filters["local_time"] = local_time  # a UTC timestamp in China's time
+    app.jinja_env.globals["placement_label"] = _placement_label
 
     @app.get("/")
     def index() -> Any:
