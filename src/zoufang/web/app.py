@@ -227,13 +227,14 @@ def _config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def local_time(value: object, seconds: bool = False) -> str:
-    """Return a stored UTC timestamp as China's wall-clock time, ``YYYY-MM-DD HH:MM``.
+    """Return a stored UTC timestamp as the township's local time, ``YYYY-MM-DD HH:MM``.
 
     ``value`` is an aware datetime, a naive one (SQLite gives UTC back naive) or an ISO
-    text; empty for None. Times the app stores as China's local time (visits, issues)
-    are shown as they are and need no filter.
+    text; empty for None. The zone is the app's ``TIMEZONE`` (:func:`format_local`).
+    Times the app stores as China's wall-clock time (visits, issues) are shown with
+    :func:`format_local` directly.
     """
-    from zoufang.campaign.store.base import CHINA_TZ
+    from zoufang.web.i18n import format_local
 
     if value is None or value == "":
         return ""
@@ -247,7 +248,7 @@ def local_time(value: object, seconds: bool = False) -> str:
         return str(value)
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return format_local(t, seconds=seconds)
 
 
 def _placement_label(code: str) -> str:

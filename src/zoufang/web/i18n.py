@@ -577,11 +577,12 @@ def t(key: str, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def format_local(when: dt.datetime | None) -> str:
+def format_local(when: dt.datetime | None, *, seconds: bool = False) -> str:
     """Return a stored time (naive, China time) as the township's local time, to the minute.
 
     Stored times are China wall-clock time (:func:`zoufang.campaign.store.local_now`);
     aware ones are converted to the app's ``TIMEZONE`` (default Asia/Shanghai).
+    ``seconds`` adds the seconds.
     """
     if when is None:
         return ""
@@ -592,7 +593,7 @@ def format_local(when: dt.datetime | None) -> str:
         tz = current_app.config.get("TIMEZONE", "Asia/Shanghai") if has_app_context() \
             else "Asia/Shanghai"
         when = when.astimezone(ZoneInfo(tz))
-    return when.strftime("%Y-%m-%d %H:%M")
+    return when.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def labels(*keys: str) -> dict[str, str]:
