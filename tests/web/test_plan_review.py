@@ -105,3 +105,33 @@ def test_proposal_made_before_a_lock_cannot_be_accepted(route_web: Web) -> None:
                      follow_redirects=True)
     assert "不能采用：请重新规划" in _flash(r.get_data(as_text=True))
     assert _state(web) == before
+
+
+def test_arrangement_for_public_posting_is_masked(route_web: Web) -> None:
+    """安排表 公示版: cadres' phones masked, audited as no personal data.
+
+    The planner's copy keeps the phones and is audited as personal; the page and the API
+    both offer the public one.
+    """
+    from zoufang.campaign.store import Cadre
+
+    web = route_web
+    with web.app.extensions["zoufang_store"].session() as s:
+        for i, c in enumerate(s.scalars(select(Cadre).order_by(Cadre.id))):
+            c.phone = f"1390000{i:04d}"
+        phones = [p for p in s.scalars(select(Cadre.phone)) if p]
+    planner, _ = web.client("planner")
+    assert "download-arrangement-public" in planner.get("/planner/plan").get_data(as_text=True)
+    full = planner.get("/planner/arrangement.csv").get_data().decode("utf-8-sig")
+    public = planner.get("/planner/arrangement.csv?masked=1")
+    text = public.get_data().decode("utf-8-sig")
+    assert "公示版" in public.headers["Content-Disposition"] or "%E5%85%AC%E7%A4%BA" in \
+        public.headers["Content-Disposition"]
+    assert any(p in full for p in phones) and not any(p in text for p in phones)
+    assert "****" in text
+    api = planner.get("/api/v1/township/arrangement.csv?masked=1").get_data().decode("utf-8-sig")
+    assert not any(p in api for p in phones)
+    with web.app.extensions["zoufang_store"].session() as s:
+        rows = [(a.personal, a.detail.get("masked")) for a in s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.id))]
+    assert rows[-3:] == [(True, False), (False, True), (False, True)]

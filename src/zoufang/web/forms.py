@@ -35,7 +35,7 @@ from zoufang.web.errors import Forbidden, NotFound, cap_problems
 from zoufang.web.i18n import current_lang, t
 from zoufang.web.queries import get_issue, issue_detail, require_township
 from zoufang.web.scope import ROLE_ACTIONS, area_target_ids, sees_personal, visit_grant
-from zoufang.web.security import Viewer
+from zoufang.web.security import Viewer, audit
 
 __all__ = [
     "IMPORT_SUFFIXES", "UploadLimits", "apply_issue_action", "export_arrangement",
@@ -368,12 +368,23 @@ def export_ledger(session: Session, viewer: Viewer, *, start: dt.date | None = N
     return data, name, personal, {k: len(v) for k, v in tables.items()}
 
 
-def export_arrangement(store: Any, planning: Any, viewer: Viewer, fmt: str
-                       ) -> tuple[bytes, str]:
+def arrangement_download(store: Any, planning: Any, viewer: Viewer, fmt: str, *,
+                         masked: bool) -> tuple[bytes, str]:
+    """:func:`export_arrangement`, audited: an export of personal data unless ``masked``."""
+    data, name = export_arrangement(store, planning, viewer, fmt, masked=masked)
+    audit("export", personal=not masked, township_id=viewer.township_id,
+          detail={"table": "安排表", "format": fmt, "masked": masked})
+    return data, name
+
+
+def export_arrangement(store: Any, planning: Any, viewer: Viewer, fmt: str, *,
+                       masked: bool = False) -> tuple[bytes, str]:
     """Write the arrangement table (安排表) of the current plan as .csv or .xlsx.
 
-    The cadres' phones are not masked: a planner's copy (the caller audits). Returns
-    (bytes, file name). ``planning`` is the app's :class:`~zoufang.web.jobs.Planning`.
+    The cadres' phones are not masked: a planner's copy (the caller audits). ``masked``
+    writes the copy for public posting (公示): phones and the names of households masked
+    (:func:`zoufang.campaign.arrangement.arrangement`). Returns (bytes, file name).
+    ``planning`` is the app's :class:`~zoufang.web.jobs.Planning`.
 
     Raises
     ------
@@ -394,6 +405,7 @@ def export_arrangement(store: Any, planning: Any, viewer: Viewer, fmt: str
         tname = town.name if town else None
     with tempfile.TemporaryDirectory(prefix="zoufang-arr-") as tmp:
         path = Path(tmp) / f"arrangement.{fmt}"
-        arr = write_arrangement(store, path, township=tname, masked=False)
+        arr = write_arrangement(store, path, township=tname, masked=masked)
         data = path.read_bytes()
-    return data, f"{arr.title}.{fmt}" if hasattr(arr, "title") else f"安排表.{fmt}"
+    base = arr.title if hasattr(arr, "title") else "安排表"
+    return data, f"{base}{'（公示版）' if masked else ''}.{fmt}"

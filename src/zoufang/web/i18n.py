@@ -247,6 +247,9 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "admin.done_grant": ("已更改 {name} 的个人信息授权，其所有登录已失效", "Personal data of "
                          "{name} changed; all its sessions ended"),
     "not_saved": ("未保存：", "Not saved: "),
+    "arrangement_public": ("公示版安排表（电话和住户姓名已脱敏）",
+                           "Arrangement for public posting (phones and household names "
+                           "masked)"),
     "shortfall.text": ("可用时间不足：还缺 {h} 个干部小时（工作量 {w} 小时，可用 {c} 小时）。",
                        "Not enough time: {h} cadre-hours missing (work {w} h, available "
                        "{c} h)."),

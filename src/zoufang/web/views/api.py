@@ -318,14 +318,14 @@ def lock(cadre_id: str) -> Response:
 
 
 @api("/township/arrangement.<fmt>", roles=("planner",), summary="Download the arrangement "
-     "table (安排表) of the current plan, csv or xlsx (audited: it names cadres).",
-     params=(("fmt", "path", "string"),), produces="text/csv", tag="planner")
+     "table (安排表) of the current plan, csv or xlsx (audited: it names cadres); "
+     "masked=1: the copy for public posting (公示), phones and households' names masked.",
+     params=(("fmt", "path", "string"), ("masked", "query", "string")),
+     produces="text/csv", tag="planner")
 def arrangement(fmt: str) -> Response:
     """Download the arrangement table (audited)."""
-    v = viewer()
-    data, name = forms.export_arrangement(store(), planning(), v, fmt)
-    audit("export", personal=True, township_id=v.township_id,
-          detail={"table": "安排表", "format": fmt})
+    data, name = forms.arrangement_download(store(), planning(), viewer(), fmt,
+                                            masked=request.args.get("masked") == "1")
     return download(data, name, "text/csv" if fmt == "csv" else XLSX)
 
 

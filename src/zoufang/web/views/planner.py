@@ -348,11 +348,13 @@ def toggle_lock(cadre_id: str) -> Any:
 
 @bp.get("/arrangement.<fmt>")
 def arrangement(fmt: str) -> Response:
-    """Download the arrangement table (安排表) of the current plan, csv or xlsx (audited)."""
-    v = viewer()
-    data, name = forms.export_arrangement(store(), planning(), v, fmt)
-    audit("export", personal=True, township_id=v.township_id,
-          detail={"table": "安排表", "format": fmt})
+    """Download the arrangement table (安排表) of the current plan, csv or xlsx (audited).
+
+    ``?masked=1`` is the copy for public posting (公示): phones and households' names
+    masked; it is audited as an export of no personal data.
+    """
+    data, name = forms.arrangement_download(store(), planning(), viewer(), fmt,
+                                            masked=request.args.get("masked") == "1")
     return download(data, name, "text/csv" if fmt == "csv" else XLSX)
 
 
