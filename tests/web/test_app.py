@@ -59,7 +59,9 @@ def test_empty_store_planner_page(tmp_path: Path) -> None:
     for url in ("/planner/", "/planner/plan", "/leader/", "/leader/coverage", "/leader/issues"):
         r = client.get(url)
         assert r.status_code == 200, url
-    assert "zoufang demo" in client.get("/planner/").get_data(as_text=True)
+    html = client.get("/planner/").get_data(as_text=True)
+    assert "导入网格、走访对象和走访人员" in html and 'href="/planner/import"' in html
+    assert "zoufang" not in html[html.index('id="empty-store"'):][:300]  # no CLI command
 
 
 def test_security_headers_and_gzip(sqlite_web: Web) -> None:

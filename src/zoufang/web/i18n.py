@@ -345,8 +345,9 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "audit_key.other": ("其他", "other"),
     "none": ("无", "none"), "loading": ("加载中…", "Loading…"),
     "load_failed": ("加载失败", "Load failed"), "details": ("详情", "Details"),
-    "empty_store": ("尚无数据。运行 zoufang demo 或导入网格、走访对象和走访人员。",
-                    "No data yet. Run zoufang demo or import grids, targets and cadres."),
+    "empty_store": ("尚无数据：规划员在“导入数据”中导入网格、走访对象和走访人员后，这里就会显示。",
+                    "No data yet: it shows here once a planner imports the grids, targets "
+                    "and cadres (Import files)."),
     "measures_pending": ("走访台账尚无记录，指标待走访开始后显示。",
                          "No visits recorded yet; measures appear once visiting starts."),
     "red": ("红色预警", "red warning"), "yellow": ("黄色预警", "yellow warning"),
