@@ -187,7 +187,7 @@ def taps_before(browser: Any, app: App) -> dict[str, Any]:
     stored = _visits(app) - before
     ctx.close()
     return {"taps": taps, "swipes": swipes, "typed": len(ext), "stored": stored,
-            "page_px": int(page_height) if (page_height := bottom) else 0}
+            "page_px": int(bottom)}
 
 
 def route_load(browser: Any, app: App, first_stop: str) -> dict[str, float]:
@@ -200,7 +200,7 @@ def route_load(browser: Any, app: App, first_stop: str) -> dict[str, float]:
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     cdp.send("Network.emulateNetworkConditions", SLOW_3G)
     got: dict[str, float] = {}
-    state = {"bytes": 0.0, "loaded": False, "at_load": 0.0}
+    state = {"bytes": 0.0}
 
     def finished(ev: dict[str, Any]) -> None:
         state["bytes"] += float(ev.get("encodedDataLength") or 0)

@@ -122,6 +122,10 @@ def test_reset_password_ends_sessions_and_disable_enable(web: Web) -> None:
     r = admin.post(f"/admin/users/{me}/active", data={"csrf_token": tok, "value": "0"},
                    follow_redirects=True)
     assert "不能停用自己的账号" in r.get_data(as_text=True)
+    r = admin.post(f"/admin/users/{uid}/active", data={"csrf_token": tok, "value": "x"},
+                   follow_redirects=True)  # a malformed switch changes nothing
+    assert "请求有误" in r.get_data(as_text=True)
+    assert _user(web, "planner").active  # type: ignore[union-attr]
     assert _user(web, "admin").active  # type: ignore[union-attr]
 
 

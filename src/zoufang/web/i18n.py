@@ -304,6 +304,8 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
                                         "must-go: listed enterprises (covered/due)"),
     "figure.mustgo_resettlement_community": ("必到：安置小区（已覆盖/应覆盖）",
                                              "must-go: resettlement communities (covered/due)"),
+    "admin.bad_value": ("请求有误（应为启用或停用），请刷新页面后重试。",
+                        "Bad request (expected on or off); reload the page and try again."),
     "admin.never": ("从未登录", "never"), "admin.last_login": ("最近登录", "Last log-in"),
     "admin.filter_user": ("按用户筛选", "Filter by user"),
     "admin.filter_action": ("按操作筛选", "Filter by action"),

@@ -158,10 +158,22 @@ def reset_password(user_id: int) -> Any:
         s, n, f.get("password", ""), actor=viewer().name), "admin.done_passwd")
 
 
+def _switch() -> bool | None:
+    """Return the form's ``value``: 1 on, 0 off, None for anything else (refused)."""
+    return {"1": True, "0": False}.get(request.form.get("value", ""))
+
+
+def _bad_switch() -> Any:
+    flash(t("not_saved") + t("admin.bad_value"), "error")
+    return redirect(url_for("admin.home"))
+
+
 @bp.post("/users/<int:user_id>/active")
 def set_active(user_id: int) -> Any:
     """Disable (``value`` 0) or enable (1) the user."""
-    on = request.form.get("value") == "1"
+    on = _switch()
+    if on is None:
+        return _bad_switch()
     return _apply(user_id, lambda s, n: accounts.set_active(s, n, on, actor=viewer().name),
                   "admin.done_enable" if on else "admin.done_disable")
 
@@ -169,6 +181,8 @@ def set_active(user_id: int) -> Any:
 @bp.post("/users/<int:user_id>/personal")
 def set_personal(user_id: int) -> Any:
     """Grant (``value`` 1) or withdraw (0) a leader's access to personal data."""
-    on = request.form.get("value") == "1"
+    on = _switch()
+    if on is None:
+        return _bad_switch()
     return _apply(user_id, lambda s, n: accounts.set_personal(s, n, on, actor=viewer().name),
                   "admin.done_grant")
