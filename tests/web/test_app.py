@@ -97,3 +97,14 @@ def test_instance_config_and_env(tmp_path: Path, monkeypatch) -> None:  # type: 
     assert app.config["SESSION_IDLE_S"] == 60
     assert app.extensions["zoufang_basemap"].crs == "gcj02"
     assert (tmp_path / "env.sqlite").exists()
+
+
+def test_a_kept_page_does_not_take_the_flash(web: Web) -> None:
+    """A page the service worker keeps (X-Zoufang-Keep) neither shows nor consumes flashes."""
+    cadre, tok = web.client("cadre1")
+    with cadre.session_transaction() as sess:
+        sess["_flashes"] = [("ok", "已保存 测试")]
+    kept = cadre.get("/field/", headers={"X-Zoufang-Keep": "1"}).get_data(as_text=True)
+    assert "已保存 测试" not in kept
+    assert "已保存 测试" in cadre.get("/field/").get_data(as_text=True)
+    assert "已保存 测试" not in cadre.get("/field/").get_data(as_text=True)

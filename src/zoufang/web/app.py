@@ -251,6 +251,20 @@ def local_time(value: object, seconds: bool = False) -> str:
     return format_local(t, seconds=seconds)
 
 
+def page_flashes() -> list[tuple[str, str]]:
+    """Return (and consume) the flash messages for the page being shown.
+
+    A page the phone's service worker fetches only to keep it (``X-Zoufang-Keep``) shows
+    none and consumes none: otherwise a prefetch running beside a save would take the
+    "saved" message away from the page the cadre sees next (and cache it).
+    """
+    from flask import get_flashed_messages, request
+
+    if request.headers.get("X-Zoufang-Keep"):
+        return []
+    return list(get_flashed_messages(with_categories=True))
+
+
 def _placement_label(code: str) -> str:
     """Return a placement code's name (落格) in the page's language."""
     from zoufang.vocab import PLACEMENTS
@@ -304,6 +318,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["note"] = _note  # a plan's or import's English note, in words
     app.jinja_env.filters["local_time"] = local_time  # a UTC timestamp in China's time
     app.jinja_env.globals["placement_label"] = _placement_label
+    app.jinja_env.globals["page_flashes"] = page_flashes
 
     @app.get("/")
     def index() -> Any:

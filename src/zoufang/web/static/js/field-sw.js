@@ -79,7 +79,10 @@ self.addEventListener("message", function (event) {
           if (url.origin !== self.location.origin || url.pathname.indexOf(base) !== 0) {
             return null;
           }
-          return fetch(url.href, { credentials: "same-origin" }).then(function (r) {
+          // X-Zoufang-Keep: a page fetched to be kept must not take the cadre's flash
+          // messages (they belong to the page the cadre is shown next)
+          return fetch(url.href, { credentials: "same-origin",
+                                   headers: { "X-Zoufang-Keep": "1" } }).then(function (r) {
             return r.ok && !r.redirected ? cache.put(url.href, r) : null;
           }, function () { return null; });
         }));
